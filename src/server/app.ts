@@ -1,0 +1,71 @@
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Services } from '../services/index.js';
+import { errorHandler } from './errors.js';
+import { homePage } from './home-page.js';
+import { buildOpenApi } from './openapi.js';
+import { defineRoute, registerRoutes, type AnyRoute } from './route.js';
+import { auditRoutes } from './routes/audit.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { randomizationRoutes } from './routes/randomization.routes.js';
+import { studyRoutes } from './routes/study.routes.js';
+import { subjectRoutes } from './routes/subject.routes.js';
+import { supplyRoutes } from './routes/supply.routes.js';
+import { systemRoutes } from './routes/system.routes.js';
+import { userRoutes } from './routes/user.routes.js';
+
+export interface ServerOptions {
+  readonly services: Services;
+  readonly health: () => Promise<{ engine: string }>;
+  readonly secureCookies: boolean;
+  readonly logLevel: string;
+  readonly version: string;
+}
+
+/** The HTTP API: thin routes over the services, one error mapping, an OpenAPI document. */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
+    bodyLimit: 5 * 1024 * 1024,
+  });
+  await app.register(cookie);
+  // Only JSON and YAML bodies: no text/plain, which a cross-site form could send.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(
+    ['application/yaml', 'text/yaml', 'application/x-yaml'],
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, { source: body as string, fileName: 'request.yaml' }),
+  );
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .status(404)
+      .send({ error: { code: 'not_found', message: `No endpoint ${request.method} ${request.url}` } });
+  });
+
+  const routes: AnyRoute[] = [
+    ...systemRoutes(options.health),
+    ...authRoutes({ secure: options.secureCookies }),
+    ...studyRoutes,
+    ...userRoutes,
+    ...auditRoutes,
+    ...subjectRoutes,
+    ...randomizationRoutes,
+    ...supplyRoutes,
+  ];
+  let openapi: unknown;
+  routes.push(
+    defineRoute({
+      method: 'GET',
+      url: '/api/openapi.json',
+      summary: 'This document: the OpenAPI 3.1 description of every endpoint.',
+      tag: 'system',
+      auth: false,
+      handler: () => Promise.resolve((openapi ??= buildOpenApi(routes, options.version))),
+    }),
+  );
+  registerRoutes(app, options.services, routes);
+  const home = homePage(options.version);
+  app.get('/', (_request, reply) => reply.type('text/html; charset=utf-8').send(home));
+  return app;
+}

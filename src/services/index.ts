@@ -1,0 +1,34 @@
+import type { Store } from '../store/store.js';
+import { AuditService } from './audit/audit.service.js';
+import { AuthService, type AuthSettings } from './auth/auth.service.js';
+import { RandomizationService } from './randomization/randomization.service.js';
+import { StudyService } from './studies/study.service.js';
+import { SubjectService } from './subjects/subject.service.js';
+import { SupplyService } from './supply/supply.service.js';
+import { UserService } from './users/user.service.js';
+
+/** Every use case of trialdesk, over one store. The HTTP API and the CLI call these, nothing else. */
+export interface Services {
+  readonly auth: AuthService;
+  readonly users: UserService;
+  readonly studies: StudyService;
+  readonly audit: AuditService;
+  readonly subjects: SubjectService;
+  readonly randomization: RandomizationService;
+  readonly supply: SupplyService;
+}
+
+export function createServices(store: Store, settings: AuthSettings): Services {
+  const auth = new AuthService(store, settings);
+  return {
+    auth,
+    users: new UserService(store),
+    studies: new StudyService(store),
+    audit: new AuditService(store),
+    subjects: new SubjectService(store),
+    randomization: new RandomizationService(store, auth),
+    supply: new SupplyService(store),
+  };
+}
+
+export type { Caller } from './caller.js';

@@ -1,0 +1,142 @@
+import type { EligibilityResult } from '../../core/eligibility/evaluate.js';
+import { Repository } from './repository.js';
+
+export type SubjectStatus = 'screen_failed' | 'eligible' | 'randomized';
+
+export interface SubjectRecord {
+  readonly id: string;
+  readonly studyId: string;
+  readonly siteId: string;
+  readonly screeningNumber: string;
+  readonly status: SubjectStatus;
+  readonly protocolVersion: number;
+  readonly answers: Readonly<Record<string, unknown>>;
+  readonly eligibility: EligibilityResult;
+  readonly levels: Readonly<Record<string, string>>;
+  readonly createdAt: Date;
+}
+
+type Row = {
+  id: string;
+  study_id: string;
+  site_id: string;
+  screening_number: string;
+  status: SubjectStatus;
+  protocol_version: number;
+  answers: unknown;
+  eligibility: unknown;
+  levels: Record<string, string>;
+  created_at: Date;
+};
+
+const toSubject = (r: Row): SubjectRecord => ({
+  id: r.id,
+  studyId: r.study_id,
+  siteId: r.site_id,
+  screeningNumber: r.screening_number,
+  status: r.status,
+  protocolVersion: r.protocol_version,
+  answers: r.answers as Record<string, unknown>,
+  eligibility: r.eligibility as EligibilityResult,
+  levels: r.levels,
+  createdAt: r.created_at,
+});
+
+export class SubjectRepository extends Repository {
+  async get(id: string): Promise<SubjectRecord | undefined> {
+    const row = await this.db.selectFrom('subjects').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toSubject(row);
+  }
+
+  /** Locks the subject's row for the rest of the transaction. */
+  async getForUpdate(id: string): Promise<SubjectRecord | undefined> {
+    const row = await this.trx
+      .selectFrom('subjects')
+      .selectAll()
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    return row && toSubject(row);
+  }
+
+  async list(studyId: string, siteIds?: readonly string[]): Promise<SubjectRecord[]> {
+    if (siteIds && siteIds.length === 0) return [];
+    let q = this.db.selectFrom('subjects').selectAll().where('study_id', '=', studyId);
+    if (siteIds) q = q.where('site_id', 'in', siteIds);
+    return (await q.orderBy('screening_number').execute()).map(toSubject);
+  }
+
+  /** Subjects screened at the site so far (for the next screening number). */
+  async countAtSite(studyId: string, siteId: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('subjects')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('study_id', '=', studyId)
+      .where('site_id', '=', siteId)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async create(input: {
+    studyId: string;
+    siteId: string;
+    screeningNumber: string;
+    status: SubjectStatus;
+    protocolVersion: number;
+    answers: Readonly<Record<string, unknown>>;
+    eligibility: EligibilityResult;
+    levels: Readonly<Record<string, string>>;
+    createdBy: string | null;
+  }): Promise<SubjectRecord> {
+    const row = await this.trx
+      .insertInto('subjects')
+      .values({
+        study_id: input.studyId,
+        site_id: input.siteId,
+        screening_number: input.screeningNumber,
+        status: input.status,
+        protocol_version: input.protocolVersion,
+        answers: JSON.stringify(input.answers),
+        eligibility: JSON.stringify(input.eligibility),
+        levels: JSON.stringify(input.levels),
+        created_by: input.createdBy,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const subject = toSubject(row);
+    await this.audit({
+      studyId: input.studyId,
+      action: 'subject.screen',
+      entityType: 'subject',
+      entityId: subject.id,
+      newValue: {
+        screeningNumber: subject.screeningNumber,
+        siteId: subject.siteId,
+        status: subject.status,
+        answers: subject.answers,
+        eligibility: subject.eligibility,
+      },
+    });
+    return subject;
+  }
+
+  async setStatus(
+    subject: SubjectRecord,
+    status: SubjectStatus,
+    levels?: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    await this.trx
+      .updateTable('subjects')
+      .set({ status, ...(levels ? { levels: JSON.stringify(levels) } : {}) })
+      .where('id', '=', subject.id)
+      .execute();
+    await this.audit({
+      studyId: subject.studyId,
+      action: 'subject.status',
+      entityType: 'subject',
+      entityId: subject.id,
+      oldValue: { status: subject.status },
+      newValue: { status, ...(levels ? { levels } : {}) },
+    });
+  }
+}

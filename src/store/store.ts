@@ -1,0 +1,75 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { AuditWriter, type AuditActor } from './audit-writer.js';
+import type { Database } from './database.js';
+import { AuditRepository } from './repositories/audit.repository.js';
+import { GrantRepository } from './repositories/grant.repository.js';
+import { RandomizationRepository } from './repositories/randomization.repository.js';
+import { SessionRepository } from './repositories/session.repository.js';
+import { SiteRepository } from './repositories/site.repository.js';
+import { StudyRepository } from './repositories/study.repository.js';
+import { SubjectRepository } from './repositories/subject.repository.js';
+import { SupplyRepository } from './repositories/supply.repository.js';
+import { UserRepository } from './repositories/user.repository.js';
+import type { DB } from './schema.js';
+
+/** The repositories, bound to one connection or transaction. */
+export class Repositories {
+  readonly studies: StudyRepository;
+  readonly sites: SiteRepository;
+  readonly users: UserRepository;
+  readonly grants: GrantRepository;
+  readonly sessions: SessionRepository;
+  readonly audit: AuditRepository;
+  readonly subjects: SubjectRepository;
+  readonly randomization: RandomizationRepository;
+  readonly supply: SupplyRepository;
+
+  constructor(db: Kysely<DB> | Transaction<DB>, writer: AuditWriter | null) {
+    this.studies = new StudyRepository(db, writer);
+    this.sites = new SiteRepository(db, writer);
+    this.users = new UserRepository(db, writer);
+    this.grants = new GrantRepository(db, writer);
+    this.sessions = new SessionRepository(db, writer);
+    this.audit = new AuditRepository(db, writer);
+    this.subjects = new SubjectRepository(db, writer);
+    this.randomization = new RandomizationRepository(db, writer);
+    this.supply = new SupplyRepository(db, writer);
+  }
+}
+
+/**
+ * The services' only door to the database. `read` runs queries; `write` runs a unit of work in one
+ * transaction in which every repository write appends its audit entry: all of it commits, or none.
+ */
+export class Store {
+  constructor(readonly database: Database) {}
+
+  get engine(): Database['engine'] {
+    return this.database.engine;
+  }
+
+  read<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return work(new Repositories(this.database.db, null));
+  }
+
+  write<T>(
+    actor: AuditActor,
+    work: (repos: Repositories) => Promise<T>,
+    options: { reason?: string } = {},
+  ): Promise<T> {
+    return this.database.db
+      .transaction()
+      .execute((trx) => work(new Repositories(trx, new AuditWriter(trx, actor, options.reason ?? null))));
+  }
+
+  /** Round trip to the database, for health checks. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.database.db);
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+}
+
+export type { AuditActor, AuditRecord } from './audit-writer.js';

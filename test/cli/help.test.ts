@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '../../src/version.js';
+import { cli } from './harness.js';
+
+// None of these touch a database: the environment is empty on purpose.
+describe('trialdesk --help', () => {
+  it('describes the program and lists every command', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Usage: trialdesk [options] [command]');
+    expect(r.out).toContain('Run a randomized, multi-center clinical trial end to end');
+    for (const command of ['serve', 'migrate', 'study', 'protocol', 'user', 'audit'])
+      expect(r.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    expect(r.err).toBe('');
+  });
+
+  it.each([
+    {
+      args: ['serve'],
+      says: 'Start the HTTP server',
+      options: ['--port <port>', 'env PORT, default 3000', '--host <host>', 'env HOST'],
+    },
+    { args: ['migrate'], says: 'Apply pending database migrations', options: ['-h, --help'] },
+    {
+      args: ['study', 'create'],
+      says: 'Create a study from a protocol file',
+      options: ['--protocol <file>', '--user <name>', 'TRIALDESK_PASSWORD', '--json'],
+    },
+    {
+      args: ['study', 'amend'],
+      says: 'becomes a new version',
+      options: ['--study <code-or-id>', '--protocol <file>', '--reason <text>', '--user <name>'],
+    },
+    { args: ['study', 'list'], says: 'List the studies you can see', options: ['--user <name>', '--json'] },
+    {
+      args: ['user', 'add'],
+      says: 'Create a user (admin)',
+      options: [
+        '<username>',
+        '--name <display name>',
+        '--email <address>',
+        '--password-stdin',
+        '--role <role>',
+        'site_coordinator, investigator',
+        '--study <code-or-id>',
+        '--site <code>',
+        '--user <name>',
+      ],
+    },
+    {
+      args: ['audit', 'verify'],
+      says: 'Recompute the audit hash chains',
+      options: ['--study <code-or-id>', '--user <name>', '--json'],
+    },
+    {
+      args: ['protocol', 'validate'],
+      says: 'without touching any database',
+      options: ['<file>', 'the protocol file'],
+    },
+  ])('trialdesk $args --help describes the command and its options', async ({ args, says, options }) => {
+    const r = await cli([...args, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`Usage: trialdesk ${args.join(' ')}`);
+    // Commander wraps long descriptions: compare with the line breaks folded.
+    const text = r.out.replace(/\s+/g, ' ');
+    expect(text).toContain(says);
+    for (const o of options) expect(text).toContain(o);
+  });
+
+  it.each([['study'], ['user'], ['audit'], ['protocol']])(
+    'trialdesk %s --help lists its sub-commands',
+    async (group) => {
+      const r = await cli([group, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`Usage: trialdesk ${group} [options] [command]`);
+      expect(r.out).toMatch(/^ {2}(create|add|verify|validate)\b/m);
+    },
+  );
+
+  it('prints the version', async () => {
+    const r = await cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe(VERSION);
+  });
+});
+
+describe('usage errors', () => {
+  it('exits 2 for an unknown command and says so', async () => {
+    const r = await cli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown command 'frobnicate'");
+  });
+
+  it('exits 2 for a command group without a sub-command, showing its help', async () => {
+    const r = await cli(['study']);
+    expect(r.code).toBe(2);
+    expect(r.out + r.err).toContain('Usage: trialdesk study');
+  });
+
+  it('exits 2 for an unknown option', async () => {
+    const r = await cli(['study', 'list', '--colour']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown option '--colour'");
+    expect(r.err).toContain('(add --help for usage)');
+  });
+
+  it('exits 2 when a required option is missing', async () => {
+    const r = await cli(['study', 'create']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("required option '--protocol <file>' not specified");
+  });
+
+  it('exits 2 when the program is run without a command', async () => {
+    const r = await cli([]);
+    expect(r.code).toBe(2);
+    expect(r.out + r.err).toContain('Usage: trialdesk');
+  });
+});

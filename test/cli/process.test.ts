@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe } from 'vitest';
+import { VERSION } from '../../src/version.js';
+import { PASSWORD } from '../support/fixtures.js';
+import { BASE_ENV, cli, cliTargets, it, ROOT, uniqueName } from './harness.js';
+
+interface Spawned {
+  readonly pid: number;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves with the exit code (or the signal's name) when the process has exited. */
+  readonly exited: Promise<number | string>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Runs the real command line, `node --import tsx src/cli/main.ts ARGS`, in the repository. The
+ * environment is the test's, plus what node needs to run (PATH, HOME, TMPDIR).
+ */
+function trialdesk(args: readonly string[], env: NodeJS.ProcessEnv = {}, input?: string): Spawned {
+  const { PATH, HOME, TMPDIR } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH, HOME, TMPDIR, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  if (input !== undefined) child.stdin.end(input);
+  return {
+    pid: child.pid ?? -1,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+/** Waits until `predicate` holds for the process's output, or it exits, or time runs out. */
+async function waitForOutput(p: Spawned, predicate: (out: string) => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  let exited = false;
+  void p.exited.then(() => (exited = true));
+  while (!predicate(p.stdout())) {
+    if (exited) throw new Error(`exited before the expected output:\n${p.stdout()}\n${p.stderr()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting; output so far:\n${p.stdout()}\n${p.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.concurrent('the trialdesk process', () => {
+  it('--help exits 0 and lists the commands', async ({ expect }) => {
+    const p = trialdesk(['--help']);
+    expect(await p.exited).toBe(0);
+    expect(p.stdout()).toContain('Usage: trialdesk [options] [command]');
+    expect(p.stdout()).toContain('protocol');
+    expect(p.stderr()).toBe('');
+  });
+
+  it('protocol validate exits 0 on a reference protocol and 1 on a missing file', async ({ expect }) => {
+    const good = trialdesk(['protocol', 'validate', 'protocols/celgosivir-nr-phase2.yaml']);
+    const missing = trialdesk(['protocol', 'validate', 'protocols/missing.yaml']);
+    expect(await good.exited).toBe(0);
+    expect(good.stdout()).toMatch(
+      /^protocols\/celgosivir-nr-phase2\.yaml: valid protocol celgosivir-nr-phase2 with 3 arms, 11 visits, 2 endpoints\n$/,
+    );
+    expect(await missing.exited).toBe(1);
+    expect(missing.stderr()).toMatch(
+      /^error: Cannot read the protocol file protocols\/missing\.yaml: ENOENT/,
+    );
+  });
+
+  it('serve on a fresh folder: prints its URL and first-start notes, answers /api/health, holds the folder; SIGTERM stops it (exit 0) and unlocks', async ({
+    dir,
+    expect,
+  }) => {
+    const data = join(dir, 'data');
+    // No TRIALDESK_ADMIN_PASSWORD: the first admin gets a one-time password, printed once. The
+    // reference studies are loaded on first start (the default).
+    const env = { ...BASE_ENV, TRIALDESK_LOAD_REFERENCE: undefined, TRIALDESK_DATA_DIR: data, PORT: '0' };
+    const server = trialdesk(['serve'], env);
+    try {
+      await waitForOutput(server, (out) => out.includes('API reference:'));
+      const url = /is running at (http:\/\/\S+)/.exec(server.stdout())?.[1] ?? '';
+      expect(url).toMatch(/^http:\/\/localhost:\d+$/);
+      expect(server.stdout()).toContain(`  database: PGlite in ${data}\n`);
+      expect(server.stdout()).toContain('  migrations applied: 0001-foundation, 0002-randomization-supply\n');
+      expect(server.stdout()).toContain(
+        '  reference studies loaded: celgosivir-nr-phase2, celgosivir-naive-phase2\n',
+      );
+      expect(server.stdout()).toMatch(/ {2}sign in as "admin" with the one-time password \S+\n/);
+
+      const health = await fetch(`${url}/api/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok', engine: 'pglite', version: VERSION });
+
+      // While it runs, the folder is the server's: another command is refused with exit 3.
+      const refused = await cli(['migrate'], { env });
+      expect(refused.code).toBe(3);
+      expect(refused.err).toContain(`is in use by another trialdesk process (pid ${server.pid})`);
+      expect(existsSync(`${data}.lock`)).toBe(true);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+    expect(server.stdout()).toMatch(/stopping…\n$/);
+    expect(server.stderr()).toBe('');
+    expect(existsSync(`${data}.lock`)).toBe(false);
+  });
+});
+
+// The shared PostgreSQL database when the run has one: no PGlite folder to set up.
+describe.concurrent.each(cliTargets().slice(-1))('secrets from a pipe on $name', ({ setup }) => {
+  it('reads the new user’s password, then the signed-in user’s, from standard input', async ({
+    dir,
+    expect,
+  }) => {
+    const t = await setup(dir);
+    const name = uniqueName('piped');
+    const newPassword = `${PASSWORD} for ${name}`;
+    const p = trialdesk(
+      ['user', 'add', name, '--name', 'Piped', '--password-stdin'],
+      { ...t.env, TRIALDESK_PASSWORD: undefined },
+      `${newPassword}\n${PASSWORD}\n`,
+    );
+    expect(await p.exited, p.stderr()).toBe(0);
+    expect(p.stdout()).toMatch(new RegExp(`^Created user ${name} \\(`));
+    expect(p.stdout()).not.toContain('One-time password');
+
+    const signedIn = await t.run(['study', 'list'], { env: t.envAs(name, newPassword) });
+    expect(signedIn.code, signedIn.err).toBe(0);
+  });
+});

@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchAuditedWrites } from './audited-writes.bench.js';
+import { benchLabImport } from './lab-import.bench.js';
 import { benchRandomize } from './randomize.bench.js';
+import { benchResultWrites } from './result-writes.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { fmt } from './support.js';
 
@@ -10,6 +12,7 @@ import { fmt } from './support.js';
  */
 const writes = Number(process.env.BENCH_WRITES ?? 2000);
 const randomizations = Number(process.env.BENCH_RANDOMIZATIONS ?? 1000);
+const labRows = Number(process.env.BENCH_LAB_ROWS ?? 100_000);
 
 console.log('Cold start: `trialdesk serve` spawned → first 200 from /api/health');
 const startup = await benchStartup();
@@ -37,8 +40,29 @@ if (randomize)
   );
 else console.log('  postgres  skipped: no PostgreSQL server reachable');
 
+const resultWrites = Number(process.env.BENCH_RESULT_WRITES ?? 2000);
+console.log(
+  `\nSingle result writes over HTTP (POST /api/subjects/:id/results: authorization, visit rules, edit checks, insert, SDV reset, signature invalidation, audit entry sealed into the chain) vs the raw INSERT of the same row, ${resultWrites} each`,
+);
+const results = await benchResultWrites(resultWrites);
+if (results)
+  console.log(
+    `  ${results.engine.padEnd(9)} ${String(results.clients).padStart(2)} client(s): http ${fmt(results.httpPerSecond, 0)}/s, raw ${fmt(results.rawPerSecond, 0)}/s, ratio ${fmt(results.ratio, 2)}, http p50 ${fmt(results.httpP50Ms, 1)} ms, p99 ${fmt(results.httpP99Ms, 1)} ms`,
+  );
+else console.log('  postgres  skipped: no PostgreSQL server reachable');
+
+console.log(
+  `\nCentral-lab import of a ${labRows}-row CSV: \`trialdesk lab import\` as a child process (start-up, sign-in, parse, checks, staging, results, forms, audit) vs psql \\copy of the same file into a plain table, and vs the database's own floor for these rows (psql: \\copy, then insert into results and upsert the forms, rolled back)`,
+);
+const labImport = await benchLabImport(labRows);
+if (labImport)
+  console.log(
+    `  ${labImport.engine.padEnd(9)} import ${fmt(labImport.importSeconds, 2)} s (${fmt(labImport.importRowsPerSecond, 0)} rows/s, peak ${fmt(labImport.importPeakMb, 0)} MB; ${fmt(labImport.importOnlyRowsPerSecond, 0)} rows/s without the CLI's ${fmt(labImport.cliStartupSeconds, 2)} s start-up), \\copy ${fmt(labImport.copySeconds, 2)} s (${fmt(labImport.copyRowsPerSecond, 0)} rows/s): ratio ${fmt(labImport.ratio, 3)} (${fmt(labImport.ratioImportOnly, 3)} without start-up); floor ${fmt(labImport.floorSeconds, 2)} s (${fmt(labImport.floorRowsPerSecond, 0)} rows/s): ratio to the floor ${fmt(labImport.ratioToFloor, 2)}`,
+  );
+else console.log('  postgres  skipped: no PostgreSQL server reachable');
+
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL('./results/latest.json', import.meta.url),
-  `${JSON.stringify({ at: new Date().toISOString(), startup, audited, randomize }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), startup, audited, randomize, results, labImport }, null, 2)}\n`,
 );

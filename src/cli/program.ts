@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { auditCommands } from './commands/audit.command.js';
+import { labCommands } from './commands/lab.command.js';
 import { migrateCommand } from './commands/migrate.command.js';
 import { randomizationCommands } from './commands/randomization.command.js';
 import { serveCommand } from './commands/serve.command.js';
@@ -32,6 +33,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   randomizationCommands(program, io, run);
   treatmentCommands(program, io, run);
   supplyCommands(program, io, run);
+  labCommands(program, io, run);
   try {
     await program.parseAsync([...args], { from: 'user' });
   } catch (e) {

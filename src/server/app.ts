@@ -7,6 +7,8 @@ import { buildOpenApi } from './openapi.js';
 import { defineRoute, registerRoutes, type AnyRoute } from './route.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { captureRoutes } from './routes/capture.routes.js';
+import { labRoutes } from './routes/lab.routes.js';
 import { randomizationRoutes } from './routes/randomization.routes.js';
 import { studyRoutes } from './routes/study.routes.js';
 import { subjectRoutes } from './routes/subject.routes.js';
@@ -36,6 +38,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     { parseAs: 'string' },
     (_req, body, done) => done(null, { source: body as string, fileName: 'request.yaml' }),
   );
+  // Central-lab CSV files: the raw stream, read by the import as it arrives (no body limit, no buffering).
+  app.addContentTypeParser('text/csv', (_req, payload, done) => done(null, payload));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     void reply
@@ -52,6 +56,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...subjectRoutes,
     ...randomizationRoutes,
     ...supplyRoutes,
+    ...captureRoutes,
+    ...labRoutes,
   ];
   let openapi: unknown;
   routes.push(

@@ -1,6 +1,9 @@
 import type { Store } from '../store/store.js';
 import { AuditService } from './audit/audit.service.js';
 import { AuthService, type AuthSettings } from './auth/auth.service.js';
+import { CaptureService } from './capture/capture.service.js';
+import { LabImportService } from './capture/lab-import.service.js';
+import { QueryService } from './capture/query.service.js';
 import { RandomizationService } from './randomization/randomization.service.js';
 import { StudyService } from './studies/study.service.js';
 import { SubjectService } from './subjects/subject.service.js';
@@ -16,6 +19,9 @@ export interface Services {
   readonly subjects: SubjectService;
   readonly randomization: RandomizationService;
   readonly supply: SupplyService;
+  readonly capture: CaptureService;
+  readonly queries: QueryService;
+  readonly labImports: LabImportService;
 }
 
 export function createServices(store: Store, settings: AuthSettings): Services {
@@ -28,6 +34,9 @@ export function createServices(store: Store, settings: AuthSettings): Services {
     subjects: new SubjectService(store),
     randomization: new RandomizationService(store, auth),
     supply: new SupplyService(store),
+    capture: new CaptureService(store, auth),
+    queries: new QueryService(store),
+    labImports: new LabImportService(store),
   };
 }
 

@@ -2,6 +2,8 @@ import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+/** A timestamp the database defaults on insert and the application may change. */
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
 
 export interface StudiesTable {
@@ -77,7 +79,7 @@ export interface AuditChainsTable {
 export interface AuditLogTable {
   id: Generated<number>;
   chain: string;
-  seq: number;
+  seq: number | null;
   at: Timestamp;
   study_id: string | null;
   actor_id: string | null;
@@ -90,8 +92,9 @@ export interface AuditLogTable {
   new_value: Json | null;
   reason: string | null;
   blind_sensitive: boolean;
-  prev_hash: string;
-  hash: string;
+  /** Null until the entry is sealed into its chain, right after its transaction commits. */
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 export interface SubjectsTable {
@@ -104,6 +107,8 @@ export interface SubjectsTable {
   answers: Json;
   eligibility: Json;
   levels: Json<Record<string, string>>;
+  /** A calendar date, 'YYYY-MM-DD'. */
+  consented_on: string;
   created_at: CreatedAt;
   created_by: string | null;
 }
@@ -201,6 +206,139 @@ export interface KitsTable {
   created_at: CreatedAt;
 }
 
+/** Columns every captured record has: who entered it and who last changed it. */
+interface Entered {
+  created_at: CreatedAt;
+  created_by: string | null;
+  updated_at: Timestamp | null;
+  updated_by: string | null;
+}
+
+export interface SubjectVisitsTable extends Entered {
+  id: Generated<string>;
+  study_id: string;
+  subject_id: string;
+  site_id: string;
+  visit_code: string;
+  visit_date: string;
+}
+
+export type ResultKind = 'value' | 'below_lloq' | 'not_detected';
+
+export interface ResultsTable extends Entered {
+  id: Generated<string>;
+  study_id: string;
+  subject_id: string;
+  site_id: string;
+  visit_code: string;
+  measure_code: string;
+  collected_on: string;
+  kind: ResultKind;
+  value: number | null;
+  lloq: number | null;
+  reported: string;
+  reported_unit: string;
+  assay: string | null;
+  source: 'site' | 'central_lab';
+  lab_import_id: string | null;
+}
+
+export interface LabImportsTable {
+  id: Generated<string>;
+  study_id: string;
+  file_name: string | null;
+  file_sha256: string;
+  rows: number;
+  inserted: number;
+  unchanged: number;
+  imported_at: CreatedAt;
+  imported_by: string | null;
+}
+
+export interface AdverseEventsTable extends Entered {
+  id: Generated<string>;
+  study_id: string;
+  subject_id: string;
+  site_id: string;
+  ae_number: number;
+  verbatim_term: string;
+  coded_term: string | null;
+  body_system: string | null;
+  grade: number;
+  serious: boolean;
+  relatedness: Json<Record<string, string>>;
+  onset_date: string;
+  end_date: string | null;
+  outcome: string;
+  action_taken: string;
+}
+
+export interface DispositionsTable extends Entered {
+  id: Generated<string>;
+  study_id: string;
+  subject_id: string;
+  site_id: string;
+  phase_code: string;
+  status: 'completed' | 'discontinued';
+  disposition_date: string;
+  reason: string | null;
+  related_drug: string | null;
+  detail: string | null;
+}
+
+export interface FormsTable {
+  study_id: string;
+  subject_id: string;
+  site_id: string;
+  form_key: string;
+  changed_at: DefaultedTimestamp;
+  sdv_at: Timestamp | null;
+  sdv_by: string | null;
+}
+
+export interface SignaturesTable {
+  id: Generated<string>;
+  study_id: string;
+  subject_id: string;
+  site_id: string;
+  signed_by: string;
+  signer_name: string;
+  meaning: string;
+  statement: string;
+  signed_at: CreatedAt;
+  invalidated_at: Timestamp | null;
+  invalidated_reason: string | null;
+}
+
+export type QueryStatus = 'open' | 'answered' | 'closed';
+
+export interface QueriesTable {
+  id: Generated<string>;
+  study_id: string;
+  subject_id: string;
+  site_id: string;
+  form_key: string;
+  field: string;
+  origin: 'manual' | 'edit_check';
+  check_code: string | null;
+  status: QueryStatus;
+  text: string;
+  created_at: CreatedAt;
+  created_by: string | null;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface QueryMessagesTable {
+  id: Generated<string>;
+  query_id: string;
+  kind: 'open' | 'answer' | 'reopen' | 'close';
+  text: string;
+  author_id: string | null;
+  author_name: string;
+  author_role: string;
+  at: CreatedAt;
+}
+
 export interface DB {
   studies: StudiesTable;
   protocol_versions: ProtocolVersionsTable;
@@ -220,4 +358,13 @@ export interface DB {
   unblinding_events: UnblindingEventsTable;
   shipments: ShipmentsTable;
   kits: KitsTable;
+  subject_visits: SubjectVisitsTable;
+  results: ResultsTable;
+  lab_imports: LabImportsTable;
+  adverse_events: AdverseEventsTable;
+  dispositions: DispositionsTable;
+  forms: FormsTable;
+  signatures: SignaturesTable;
+  queries: QueriesTable;
+  query_messages: QueryMessagesTable;
 }

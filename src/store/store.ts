@@ -1,8 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { sealChains, unsealedChains } from './audit-sealer.js';
 import { AuditWriter, type AuditActor } from './audit-writer.js';
 import type { Database } from './database.js';
 import { AuditRepository } from './repositories/audit.repository.js';
+import { CaptureRepository } from './repositories/capture.repository.js';
 import { GrantRepository } from './repositories/grant.repository.js';
+import { LabImportRepository } from './repositories/lab-import.repository.js';
+import { QueryRepository } from './repositories/query.repository.js';
 import { RandomizationRepository } from './repositories/randomization.repository.js';
 import { SessionRepository } from './repositories/session.repository.js';
 import { SiteRepository } from './repositories/site.repository.js';
@@ -23,6 +27,9 @@ export class Repositories {
   readonly subjects: SubjectRepository;
   readonly randomization: RandomizationRepository;
   readonly supply: SupplyRepository;
+  readonly capture: CaptureRepository;
+  readonly queries: QueryRepository;
+  readonly labImports: LabImportRepository;
 
   constructor(db: Kysely<DB> | Transaction<DB>, writer: AuditWriter | null) {
     this.studies = new StudyRepository(db, writer);
@@ -34,6 +41,9 @@ export class Repositories {
     this.subjects = new SubjectRepository(db, writer);
     this.randomization = new RandomizationRepository(db, writer);
     this.supply = new SupplyRepository(db, writer);
+    this.capture = new CaptureRepository(db, writer);
+    this.queries = new QueryRepository(db, writer);
+    this.labImports = new LabImportRepository(db, writer);
   }
 }
 
@@ -52,14 +62,25 @@ export class Store {
     return work(new Repositories(this.database.db, null));
   }
 
-  write<T>(
+  async write<T>(
     actor: AuditActor,
     work: (repos: Repositories) => Promise<T>,
     options: { reason?: string } = {},
   ): Promise<T> {
-    return this.database.db
-      .transaction()
-      .execute((trx) => work(new Repositories(trx, new AuditWriter(trx, actor, options.reason ?? null))));
+    let writer: AuditWriter | undefined;
+    const result = await this.database.db.transaction().execute((trx) => {
+      writer = new AuditWriter(trx, actor, options.reason ?? null);
+      return work(new Repositories(trx, writer));
+    });
+    // Committed: link the new entries into their chains. Should this fail, they stay unsealed (still
+    // stored, with their write) and the next sealing of the chain, or an audit read, seals them.
+    if (writer && writer.chains.size > 0) await this.seal(writer.chains).catch(() => undefined);
+    return result;
+  }
+
+  /** Seals the unsealed audit entries of the given chains, or of every chain that has any. */
+  async seal(chains?: Iterable<string>): Promise<void> {
+    await sealChains(this.database.db, chains ?? (await unsealedChains(this.database.db)));
   }
 
   /** Round trip to the database, for health checks. */

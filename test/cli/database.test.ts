@@ -15,7 +15,9 @@ describe.concurrent('trialdesk migrate', () => {
     const first = await cli(['migrate'], { env });
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
-    expect(first.out).toBe(`Applied 2 migration(s) to ${data}: 0001-foundation, 0002-randomization-supply\n`);
+    expect(first.out).toBe(
+      `Applied 3 migration(s) to ${data}: 0001-foundation, 0002-randomization-supply, 0003-data-capture\n`,
+    );
     expect(existsSync(`${data}.lock`)).toBe(false);
 
     // A lock left by a process that is gone does not stand in the way.

@@ -93,7 +93,9 @@ describe.concurrent('the trialdesk process', () => {
       const url = /is running at (http:\/\/\S+)/.exec(server.stdout())?.[1] ?? '';
       expect(url).toMatch(/^http:\/\/localhost:\d+$/);
       expect(server.stdout()).toContain(`  database: PGlite in ${data}\n`);
-      expect(server.stdout()).toContain('  migrations applied: 0001-foundation, 0002-randomization-supply\n');
+      expect(server.stdout()).toContain(
+        '  migrations applied: 0001-foundation, 0002-randomization-supply, 0003-data-capture\n',
+      );
       expect(server.stdout()).toContain(
         '  reference studies loaded: celgosivir-nr-phase2, celgosivir-naive-phase2\n',
       );

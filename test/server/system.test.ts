@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyRoute } from '../../src/server/route.js';
 import { auditRoutes } from '../../src/server/routes/audit.routes.js';
 import { authRoutes } from '../../src/server/routes/auth.routes.js';
+import { captureRoutes } from '../../src/server/routes/capture.routes.js';
+import { labRoutes } from '../../src/server/routes/lab.routes.js';
 import { randomizationRoutes } from '../../src/server/routes/randomization.routes.js';
 import { studyRoutes } from '../../src/server/routes/study.routes.js';
 import { subjectRoutes } from '../../src/server/routes/subject.routes.js';
@@ -22,6 +24,8 @@ const routeTable: readonly AnyRoute[] = [
   ...subjectRoutes,
   ...randomizationRoutes,
   ...supplyRoutes,
+  ...captureRoutes,
+  ...labRoutes,
 ];
 const openApiPath = (url: string): string => url.replace(/:([A-Za-z]+)/g, '{$1}');
 const expectedOperations = [

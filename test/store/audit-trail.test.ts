@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/services/caller.js';
 import type { Database } from '../../src/store/database.js';
+import { AuditWriter } from '../../src/store/audit-writer.js';
 import { Store } from '../../src/store/store.js';
 import { engines, unique } from '../support/engines.js';
 import { readProtocol } from '../support/fixtures.js';
@@ -88,6 +89,45 @@ describe.each(engines())('audit trail on $name', (engine) => {
     await expect(
       sql`update protocol_versions set reason = 'x' where study_id = ${study.id}`.execute(database.db),
     ).rejects.toThrow(/append-only/);
+  });
+
+  it('writes an entry unsealed in its transaction and seals it, the one change the trigger allows', async () => {
+    const study = await newStudy();
+    // An entry committed by a process that stopped before sealing: written by the writer, not sealed.
+    await database.db.transaction().execute((trx) =>
+      new AuditWriter(trx, actor).record({
+        studyId: study.id,
+        action: 'test.unsealed',
+        entityType: 'test',
+        entityId: 'x',
+        newValue: { v: 1 },
+      }),
+    );
+    const unsealed = await sql<{ seq: number | null; hash: string | null }>`
+      select seq, hash from audit_log where chain = ${study.id} and action = 'test.unsealed'`.execute(
+      database.db,
+    );
+    expect(unsealed.rows).toEqual([{ seq: null, hash: null }]);
+    // Not even an unsealed entry can be changed otherwise.
+    await expect(
+      sql`update audit_log set reason = 'x' where chain = ${study.id} and hash is null`.execute(database.db),
+    ).rejects.toThrow(/append-only/);
+    await store.seal([study.id]);
+    const entries = await store.read((r) => r.audit.list({ chain: study.id, limit: 10 }));
+    expect(entries.map((e) => [e.seq, e.action])).toEqual([
+      [1, 'study.create'],
+      [2, 'test.unsealed'],
+    ]);
+    expect(entries[1]?.prevHash).toBe(entries[0]?.hash);
+    // Once sealed, the seal is as fixed as the rest.
+    await expect(
+      sql`update audit_log set hash = ${'f'.repeat(64)} where chain = ${study.id} and seq = 2`.execute(
+        database.db,
+      ),
+    ).rejects.toThrow(/append-only/);
+    await store.seal([study.id]); // sealing again changes nothing
+    const [head] = await store.read((r) => r.audit.chains([study.id]));
+    expect(head).toMatchObject({ lastSeq: 2, lastHash: entries[1]?.hash });
   });
 
   it('keeps one gap-free chain under 64 concurrent writers', async () => {

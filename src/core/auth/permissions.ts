@@ -22,6 +22,16 @@ export const ACTIONS = [
   'supply.manage',
   'supply.read',
   'supply.receive',
+  'data.enter',
+  'lab.import',
+  'lab.read',
+  'query.open',
+  'query.answer',
+  'query.close',
+  'query.read',
+  'sdv.verify',
+  'casebook.sign',
+  'study.lock',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -78,6 +88,19 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
     'unblinded_statistician',
   ],
   'supply.receive': ['site_coordinator', 'investigator'],
+  // Visits, results, adverse events, dispositions: the site staff.
+  'data.enter': ['site_coordinator', 'investigator'],
+  // Central-lab bulk import of results; the data manager may run it for the lab.
+  'lab.import': ['central_lab', 'data_manager'],
+  'lab.read': ['central_lab', 'data_manager', 'monitor'],
+  'query.open': ['monitor', 'data_manager'],
+  'query.answer': ['site_coordinator', 'investigator'],
+  'query.close': ['monitor', 'data_manager'],
+  'query.read': ['site_coordinator', 'investigator', 'monitor', 'data_manager'],
+  'sdv.verify': ['monitor'],
+  // The investigator signs the casebooks of their site's subjects.
+  'casebook.sign': ['investigator'],
+  'study.lock': ['data_manager'],
 };
 
 export interface Grant {

@@ -156,6 +156,58 @@ const measure = z.strictObject({
   lloq: z.number().positive().optional(),
 });
 
+const severity = z.enum(['hard', 'soft']);
+
+/** Fields a protocol may make required beyond the ones every form needs, per form. */
+export const OPTIONAL_FIELDS = {
+  result: ['assay'],
+  adverse_event: ['codedTerm', 'bodySystem', 'endDate'],
+  disposition: ['detail'],
+} as const;
+
+/**
+ * Edit checks: built-in kinds, switched on and graded by the protocol. A hard check rejects the data;
+ * a soft one accepts it and opens a query on the data point.
+ */
+const editCheck = z.discriminatedUnion('kind', [
+  /** Each measure's `plausible` limits. */
+  z.strictObject({ code, kind: z.literal('plausibility'), severity: severity.default('hard') }),
+  /** A further range on one measure, usually soft ("unusually high: confirm"). */
+  z.strictObject({
+    code,
+    kind: z.literal('range'),
+    measure: code,
+    min: z.number().optional(),
+    max: z.number().optional(),
+    severity: severity.default('soft'),
+  }),
+  /** No date after today. */
+  z.strictObject({ code, kind: z.literal('not-in-future'), severity: severity.default('hard') }),
+  /** No visit, sample, adverse event onset or disposition before informed consent. */
+  z.strictObject({ code, kind: z.literal('after-consent'), severity: severity.default('hard') }),
+  /** An adverse event ends on or after its onset. */
+  z.strictObject({ code, kind: z.literal('end-after-onset'), severity: severity.default('hard') }),
+  /** A visit outside its window is flagged (never refused): a soft check. */
+  z.strictObject({ code, kind: z.literal('visit-window'), severity: z.literal('soft').default('soft') }),
+  z.strictObject({
+    code,
+    kind: z.literal('required'),
+    form: z.enum(['result', 'adverse_event', 'disposition']),
+    field: z.string(),
+    severity: severity.default('hard'),
+  }),
+]);
+export type EditCheck = z.output<typeof editCheck>;
+
+/** The checks of a protocol that declares none. */
+export const DEFAULT_EDIT_CHECKS: readonly EditCheck[] = [
+  { code: 'PLAUSIBLE', kind: 'plausibility', severity: 'hard' },
+  { code: 'NOT_FUTURE', kind: 'not-in-future', severity: 'hard' },
+  { code: 'AFTER_CONSENT', kind: 'after-consent', severity: 'hard' },
+  { code: 'END_AFTER_ONSET', kind: 'end-after-onset', severity: 'hard' },
+  { code: 'WINDOW', kind: 'visit-window', severity: 'soft' },
+];
+
 const changeEndpoint = z.strictObject({
   code,
   label: text,
@@ -219,6 +271,7 @@ export const protocolSchema = z
     measures: z.array(measure).default([]),
     endpoints: z.array(endpoint).min(1),
     analysis,
+    editChecks: z.array(editCheck).default(() => [...DEFAULT_EDIT_CHECKS]),
     /** Drug supply: warn a site when its stock covers fewer than this many more subjects in every arm. */
     supplyPolicy: z
       .strictObject({ lowStockSubjects: z.number().int().min(0).default(2) })
@@ -361,6 +414,20 @@ export const protocolSchema = z
         known(visits, pop.visit, ['analysis', 'populations', i, 'visit'], 'visit');
     });
     a.interim.forEach((ia, i) => known(visits, ia.visit, ['analysis', 'interim', i, 'visit'], 'visit'));
+
+    unique(p.editChecks, 'editChecks');
+    p.editChecks.forEach((c, i) => {
+      if (c.kind === 'range') {
+        known(measures, c.measure, ['editChecks', i, 'measure'], 'measure');
+        if (c.min === undefined && c.max === undefined)
+          issue(['editChecks', i], 'a range check needs min, max or both');
+      }
+      if (c.kind === 'required' && !(OPTIONAL_FIELDS[c.form] as readonly string[]).includes(c.field))
+        issue(
+          ['editChecks', i, 'field'],
+          `"${c.field}" is not an optional field of the ${c.form} form (known: ${OPTIONAL_FIELDS[c.form].join(', ')})`,
+        );
+    });
   });
 
 /** A valid protocol, with defaults filled in. */
@@ -370,3 +437,4 @@ export type EligibilityRule = Rule;
 export type Arm = Protocol['arms'][number];
 export type Visit = Protocol['visits'][number];
 export type Criterion = Protocol['eligibility']['criteria'][number];
+export type Measure = Protocol['measures'][number];

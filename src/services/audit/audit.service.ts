@@ -34,6 +34,7 @@ export class AuditService {
     const chain = q.studyId ?? 'global';
     if (q.studyId) authorize(caller, 'audit.read', { studyId: q.studyId });
     else authorize(caller, 'user.manage');
+    await this.store.seal([chain]);
     const entries = await this.store.read(async (r) => {
       if (q.studyId && !(await r.studies.get(q.studyId))) throw notFound('Study', q.studyId);
       return r.audit.list({
@@ -71,6 +72,8 @@ export class AuditService {
   }
 
   private async verifyChains(only: readonly string[] | undefined): Promise<VerifyReport> {
+    // Entries left unsealed by a stopped process are sealed first, so the verification covers them.
+    await this.store.seal(only);
     return this.store.read(async (r) => {
       const heads = await r.audit.chains(only);
       const chains: ChainReport[] = [];

@@ -129,7 +129,7 @@ export class RandomizationService {
       const subject = await r.subjects.getForUpdate(subjectId);
       if (!subject) throw notFound('Subject', subjectId);
       // Read before the study's lock (no lock needed), so the locked section stays short.
-      const { protocol, version, status } = await currentProtocol(r, subject.studyId);
+      const { protocol, version, status } = await currentProtocol(r, subject.studyId, { forWrite: true });
       // The study's lock next: the requestId check and the allocation then see one consistent state.
       const allocated = await r.randomization.lockStudy(subject.studyId);
       const previous = await r.randomization.byRequest(subject.studyId, input.requestId);
@@ -376,7 +376,7 @@ export class RandomizationService {
     const { subject, actor } = await this.subjectFor(caller, subjectId, 'subject.elect_extension');
     return this.store.write(actor, async (r) => {
       await r.subjects.getForUpdate(subjectId);
-      const { protocol, status } = await currentProtocol(r, subject.studyId);
+      const { protocol, status } = await currentProtocol(r, subject.studyId, { forWrite: true });
       ensureOpen(status);
       const a = await r.randomization.bySubject(subjectId);
       if (!a) throw conflict(`Subject ${subject.screeningNumber} is not randomized: no extension to elect`);
@@ -401,7 +401,7 @@ export class RandomizationService {
     const { subject, actor } = await this.subjectFor(caller, subjectId, 'subject.dispense');
     return this.store.write(actor, async (r) => {
       await r.subjects.getForUpdate(subjectId);
-      const { protocol, status } = await currentProtocol(r, subject.studyId);
+      const { protocol, status } = await currentProtocol(r, subject.studyId, { forWrite: true });
       ensureOpen(status);
       const a = await r.randomization.bySubject(subjectId);
       if (!a) throw conflict(`Subject ${subject.screeningNumber} is not randomized: nothing to dispense`);

@@ -1,3 +1,4 @@
+import { todayUtc } from '../../core/capture/dates.js';
 import { checkAnswers } from '../../core/eligibility/answers.js';
 import { evaluateEligibility } from '../../core/eligibility/evaluate.js';
 import { DomainError, notFound, validationError } from '../../core/errors.js';
@@ -7,16 +8,33 @@ import type { Repositories, Store } from '../../store/store.js';
 import { authorize, sitesAllowing, type Caller } from '../caller.js';
 import type { ScreenSubjectInput } from './subject.schemas.js';
 
-/** The current protocol of a study, or 404. */
+/**
+ * Protocol versions by study and version. A version never changes once written (a trigger refuses
+ * it), so a parsed copy can be kept for every request that needs it.
+ */
+const protocolCache = new Map<string, Protocol>();
+
+/**
+ * The current protocol of a study, or 404. `forWrite` share-locks the study row, so that a database
+ * lock cannot commit between this write's check of the status and its commit.
+ */
 export async function currentProtocol(
   r: Repositories,
   studyId: string,
+  options: { forWrite?: boolean } = {},
 ): Promise<{ protocol: Protocol; version: number; status: string }> {
-  const study = await r.studies.get(studyId);
+  const study = await (options.forWrite ? r.studies.getForWrite(studyId) : r.studies.get(studyId));
   if (!study) throw notFound('Study', studyId);
-  const v = await r.studies.version(studyId, study.currentVersion);
-  if (!v) throw new Error(`study ${studyId} has no version ${study.currentVersion}`);
-  return { protocol: v.protocol as Protocol, version: v.version, status: study.status };
+  const key = `${studyId}:${study.currentVersion}`;
+  let protocol = protocolCache.get(key);
+  if (!protocol) {
+    const v = await r.studies.version(studyId, study.currentVersion);
+    if (!v) throw new Error(`study ${studyId} has no version ${study.currentVersion}`);
+    protocol = v.protocol as Protocol;
+    if (protocolCache.size >= 500) protocolCache.clear();
+    protocolCache.set(key, protocol);
+  }
+  return { protocol, version: study.currentVersion, status: study.status };
 }
 
 export const ensureOpen = (status: string): void => {
@@ -47,12 +65,18 @@ export class SubjectService {
   async screen(caller: Caller, studyId: string, input: ScreenSubjectInput): Promise<SubjectRecord> {
     const actor = authorize(caller, 'subject.screen', { studyId, siteId: input.siteId });
     return this.store.write(actor, async (r) => {
-      const { protocol, version, status } = await currentProtocol(r, studyId);
+      const { protocol, version, status } = await currentProtocol(r, studyId, { forWrite: true });
       ensureOpen(status);
       const site = await r.sites.get(input.siteId);
       if (!site || site.studyId !== studyId)
         throw validationError('The site is not a site of this study', [
           { path: 'siteId', message: 'not a site of the study' },
+        ]);
+      const today = todayUtc();
+      const consentedOn = input.consentedOn ?? today;
+      if (consentedOn > today)
+        throw validationError(`The consent date ${consentedOn} is in the future`, [
+          { path: 'consentedOn', message: `is in the future (today is ${today})` },
         ]);
       const answers = checkAnswers(protocol, input.answers);
       const eligibility = evaluateEligibility(protocol, answers);
@@ -67,6 +91,7 @@ export class SubjectService {
         answers,
         eligibility,
         levels: levelsFromAnswers(protocol, answers),
+        consentedOn,
         createdBy: caller.userId,
       });
     });

@@ -97,7 +97,7 @@ export class SupplyService {
         { path: 'expiresOn', message: 'must be after today' },
       ]);
     return this.store.write(actor, async (r) => {
-      const { protocol, status } = await currentProtocol(r, studyId);
+      const { protocol, status } = await currentProtocol(r, studyId, { forWrite: true });
       ensureOpen(status);
       if (!protocol.drugs.some((d) => d.code === input.drug))
         throw validationError(`Unknown drug ${input.drug}`, [
@@ -129,7 +129,7 @@ export class SupplyService {
   ): Promise<{ shipment: ShipmentRecord; kitNumbers: string[] }> {
     const actor = authorize(caller, 'supply.manage', { studyId });
     return this.store.write(actor, async (r) => {
-      const { protocol, status } = await currentProtocol(r, studyId);
+      const { protocol, status } = await currentProtocol(r, studyId, { forWrite: true });
       ensureOpen(status);
       const site = await r.sites.get(input.siteId);
       if (!site || site.studyId !== studyId)
@@ -173,7 +173,7 @@ export class SupplyService {
     if (!shipment) throw notFound('Shipment', shipmentId);
     const actor = authorize(caller, 'supply.receive', { studyId: shipment.studyId, siteId: shipment.siteId });
     return this.store.write(actor, async (r) => {
-      ensureOpen((await currentProtocol(r, shipment.studyId)).status);
+      ensureOpen((await currentProtocol(r, shipment.studyId, { forWrite: true })).status);
       if (shipment.status !== 'in_transit') throw conflict('The shipment was already received');
       const inShipment = new Set(
         (await r.supply.kits(shipment.studyId, { shipmentId })).map((k) => k.kitNumber),

@@ -1,4 +1,4 @@
-import type { ChainedAuditEntry } from '../../core/audit/chain.js';
+import type { AuditEntryContent, ChainedAuditEntry } from '../../core/audit/chain.js';
 import { Repository } from './repository.js';
 
 export interface AuditEntryRecord extends ChainedAuditEntry {
@@ -22,7 +22,7 @@ export interface AuditFilter {
 type Row = {
   id: number;
   chain: string;
-  seq: number;
+  seq: number | null;
   at: Date;
   study_id: string | null;
   actor_id: string | null;
@@ -35,14 +35,13 @@ type Row = {
   new_value: unknown;
   reason: string | null;
   blind_sensitive: boolean;
-  prev_hash: string;
-  hash: string;
+  prev_hash: string | null;
+  hash: string | null;
 };
 
-const toEntry = (r: Row): AuditEntryRecord => ({
-  id: Number(r.id),
+/** What an entry's hash covers, as stored (seq and previous hash come from its place in the chain). */
+export const auditContentOf = (r: Row): Omit<AuditEntryContent, 'seq' | 'prevHash'> => ({
   chain: r.chain,
-  seq: Number(r.seq),
   at: r.at.toISOString(),
   studyId: r.study_id,
   actorId: r.actor_id,
@@ -55,14 +54,25 @@ const toEntry = (r: Row): AuditEntryRecord => ({
   newValue: r.new_value ?? null,
   reason: r.reason,
   blindSensitive: r.blind_sensitive,
-  prevHash: r.prev_hash,
-  hash: r.hash,
+});
+
+/** A sealed entry (the reads below return sealed entries only). */
+const toEntry = (r: Row): AuditEntryRecord => ({
+  id: Number(r.id),
+  ...auditContentOf(r),
+  seq: Number(r.seq),
+  prevHash: r.prev_hash ?? '',
+  hash: r.hash ?? '',
 });
 
 /** Reads of the audit trail; appends go through AuditWriter only. */
 export class AuditRepository extends Repository {
   async list(f: AuditFilter): Promise<AuditEntryRecord[]> {
-    let q = this.db.selectFrom('audit_log').selectAll().where('chain', '=', f.chain);
+    let q = this.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('chain', '=', f.chain)
+      .where('hash', 'is not', null);
     if (f.action) q = q.where('action', '=', f.action);
     if (f.entityType) q = q.where('entity_type', '=', f.entityType);
     if (f.entityId) q = q.where('entity_id', '=', f.entityId);

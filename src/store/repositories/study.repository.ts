@@ -55,6 +55,55 @@ export class StudyRepository extends Repository {
     return row && toStudy(row);
   }
 
+  /**
+   * The study, with its row share-locked for the rest of the transaction: a data write holds this, so
+   * a database lock (which takes the row for update) waits for it and no write slips in after a lock.
+   */
+  async getForWrite(id: string): Promise<StudyRecord | undefined> {
+    const row = await this.trx
+      .selectFrom('studies')
+      .select(studyColumns)
+      .where('id', '=', id)
+      .forKeyShare()
+      .executeTakeFirst();
+    return row && toStudy(row);
+  }
+
+  /**
+   * Locks or unlocks the study database; waits for the data writes in flight. Returns null, writing
+   * nothing, when the study already has that status (decided under the row lock, so of two
+   * simultaneous locks one wins).
+   */
+  async setStatus(
+    study: StudyRecord,
+    status: 'active' | 'locked',
+    reason: string | null,
+  ): Promise<StudyRecord | null> {
+    const current = await this.trx
+      .selectFrom('studies')
+      .select(['status'])
+      .where('id', '=', study.id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    if (current.status === status) return null;
+    const row = await this.trx
+      .updateTable('studies')
+      .set({ status })
+      .where('id', '=', study.id)
+      .returning(studyColumns)
+      .executeTakeFirstOrThrow();
+    await this.audit({
+      studyId: study.id,
+      action: status === 'locked' ? 'study.lock' : 'study.unlock',
+      entityType: 'study',
+      entityId: study.id,
+      oldValue: { status: current.status },
+      newValue: { status },
+      reason,
+    });
+    return toStudy(row);
+  }
+
   async getByCode(code: string): Promise<StudyRecord | undefined> {
     const row = await this.db
       .selectFrom('studies')

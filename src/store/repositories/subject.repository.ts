@@ -13,6 +13,8 @@ export interface SubjectRecord {
   readonly answers: Readonly<Record<string, unknown>>;
   readonly eligibility: EligibilityResult;
   readonly levels: Readonly<Record<string, string>>;
+  /** The date of informed consent, YYYY-MM-DD. */
+  readonly consentedOn: string;
   readonly createdAt: Date;
 }
 
@@ -26,6 +28,7 @@ type Row = {
   answers: unknown;
   eligibility: unknown;
   levels: Record<string, string>;
+  consented_on: string;
   created_at: Date;
 };
 
@@ -39,6 +42,7 @@ const toSubject = (r: Row): SubjectRecord => ({
   answers: r.answers as Record<string, unknown>,
   eligibility: r.eligibility as EligibilityResult,
   levels: r.levels,
+  consentedOn: r.consented_on,
   createdAt: r.created_at,
 });
 
@@ -86,6 +90,7 @@ export class SubjectRepository extends Repository {
     answers: Readonly<Record<string, unknown>>;
     eligibility: EligibilityResult;
     levels: Readonly<Record<string, string>>;
+    consentedOn: string;
     createdBy: string | null;
   }): Promise<SubjectRecord> {
     const row = await this.trx
@@ -99,6 +104,7 @@ export class SubjectRepository extends Repository {
         answers: JSON.stringify(input.answers),
         eligibility: JSON.stringify(input.eligibility),
         levels: JSON.stringify(input.levels),
+        consented_on: input.consentedOn,
         created_by: input.createdBy,
       })
       .returningAll()
@@ -113,6 +119,7 @@ export class SubjectRepository extends Repository {
         screeningNumber: subject.screeningNumber,
         siteId: subject.siteId,
         status: subject.status,
+        consentedOn: subject.consentedOn,
         answers: subject.answers,
         eligibility: subject.eligibility,
       },

@@ -35,7 +35,7 @@ describe('HCV RNA results', () => {
       { path: 'result', message: 'must be above 0 and at most 1e9 IU/mL' },
     ]);
     expect(issuesOf(() => parseHcvRna('-5', 'IU/mL'))).toEqual([
-      { path: 'result', message: 'must be a number' },
+      { path: 'result', message: 'must be above 0 and at most 1e9 IU/mL' },
     ]);
     expect(issuesOf(() => parseHcvRna('lots', 'IU/mL', undefined, 'LBORRES'))).toEqual([
       { path: 'LBORRES', message: 'must be a number' },

@@ -58,6 +58,27 @@ export default tseslint.config(
     },
   },
   {
+    // The replay is a client of the HTTP API: the pure core for types and the protocol, nothing else.
+    files: ['src/replay/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '**/store/**',
+            '**/services/**',
+            '**/server/**',
+            '**/cli/**',
+            'kysely',
+            'pg',
+            '@electric-sql/*',
+            'fastify',
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/server/**/*.ts', 'src/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,13 +14,12 @@ import { openDatabase } from '../src/store/database.js';
 import { Store } from '../src/store/store.js';
 import { seedUser } from '../test/support/fixtures.js';
 import { eligibleNr } from '../test/support/trial.js';
-import { closedLoop, freshPgDatabase } from './support.js';
+import { closedLoop, freshPgDatabase, timedChild } from './support.js';
 
 /** Visits of the generated protocol, each measuring HCV RNA: rows / VISITS subjects make the file. */
 const VISITS = 400;
 const PASSWORD = 'bench password 123';
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const TIME = '/usr/bin/time';
 
 export interface LabImportResult {
   readonly engine: 'postgres';
@@ -88,46 +86,6 @@ function benchProtocol(code: string): string {
     ],
     analysis: { populations: [{ code: 'ITT', label: 'All randomized', kind: 'all-randomized' }] },
   });
-}
-
-interface Run {
-  readonly seconds: number;
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** Peak resident set size, MB (null when it could not be read). */
-  readonly peakMb: number | null;
-}
-
-/**
- * Runs a command to its exit and reads its peak RSS: through `/usr/bin/time -v` when there is one,
- * otherwise by polling VmHWM in /proc (which can miss the last few milliseconds).
- */
-async function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  const viaTime = existsSync(TIME);
-  const started = performance.now();
-  const child = viaTime ? spawn(TIME, ['-v', command, ...args], { env }) : spawn(command, args, { env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  let polledKb = 0;
-  const poll = viaTime
-    ? undefined
-    : setInterval(() => {
-        try {
-          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-          if (m) polledKb = Math.max(polledKb, Number(m[1]));
-        } catch {
-          // gone
-        }
-      }, 5);
-  const [code] = (await once(child, 'close')) as [number];
-  const seconds = (performance.now() - started) / 1000;
-  if (poll) clearInterval(poll);
-  const reported = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-  const kb = reported ? Number(reported[1]) : polledKb;
-  return { seconds, code, stdout, stderr, peakMb: kb > 0 ? kb / 1024 : null };
 }
 
 /**
@@ -231,16 +189,20 @@ export async function benchLabImport(rows: number): Promise<LabImportResult | nu
         'rollback;',
       ].join('\n'),
     );
-    const floor = await timed('psql', [target.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', floorScript], env);
+    const floor = await timedChild(
+      'psql',
+      [target.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', floorScript],
+      env,
+    );
     if (floor.code !== 0) throw new Error(`the floor's psql failed (${floor.code}): ${floor.stderr}`);
 
-    const startup = await timed(
+    const startup = await timedChild(
       process.execPath,
       [CLI, 'lab', 'list', '--study', code, '--user', lab.username],
       env,
     );
     if (startup.code !== 0) throw new Error(`lab list failed: ${startup.stderr}`);
-    const imported = await timed(
+    const imported = await timedChild(
       process.execPath,
       [
         CLI,
@@ -272,7 +234,7 @@ export async function benchLabImport(rows: number): Promise<LabImportResult | nu
     await sql`create table lab_copy (subject text, visit text, date date, result text, unit text, lloq double precision)`.execute(
       database.db,
     );
-    const copied = await timed(
+    const copied = await timedChild(
       'psql',
       [
         target.url,
@@ -286,23 +248,23 @@ export async function benchLabImport(rows: number): Promise<LabImportResult | nu
     if (copied.code !== 0 || !copied.stdout.includes(`COPY ${rows}`))
       throw new Error(`psql \\copy failed (${copied.code}): ${copied.stdout}${copied.stderr}`);
 
-    const importOnly = Math.max(imported.seconds - startup.seconds, 1e-3);
+    const importOnly = Math.max(imported.ms / 1000 - startup.ms / 1000, 1e-3);
     return {
       engine: 'postgres',
       rows,
       fileMb,
-      importSeconds: imported.seconds,
-      importRowsPerSecond: rows / imported.seconds,
-      importPeakMb: imported.peakMb ?? Number.NaN,
-      cliStartupSeconds: startup.seconds,
+      importSeconds: imported.ms / 1000,
+      importRowsPerSecond: rows / (imported.ms / 1000),
+      importPeakMb: imported.peakMb,
+      cliStartupSeconds: startup.ms / 1000,
       importOnlyRowsPerSecond: rows / importOnly,
-      copySeconds: copied.seconds,
-      copyRowsPerSecond: rows / copied.seconds,
-      ratio: copied.seconds / imported.seconds,
-      ratioImportOnly: copied.seconds / importOnly,
-      floorSeconds: floor.seconds,
-      floorRowsPerSecond: rows / floor.seconds,
-      ratioToFloor: floor.seconds / imported.seconds,
+      copySeconds: copied.ms / 1000,
+      copyRowsPerSecond: rows / (copied.ms / 1000),
+      ratio: copied.ms / 1000 / (imported.ms / 1000),
+      ratioImportOnly: copied.ms / 1000 / importOnly,
+      floorSeconds: floor.ms / 1000,
+      floorRowsPerSecond: rows / (floor.ms / 1000),
+      ratioToFloor: floor.ms / 1000 / (imported.ms / 1000),
     };
   } finally {
     await database.close();

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { buildServer } from '../src/server/app.js';
 import { createServices, type Services } from '../src/services/index.js';
 import { openDatabase } from '../src/store/database.js';
 import { Store } from '../src/store/store.js';
 import { stockedStudy, type StockedStudy } from './randomize-setup.js';
-import { closedLoop, freshPgDatabase, percentile } from './support.js';
+import { closedLoop, freshPgDatabase, listeningServer, percentile, postJson } from './support.js';
 
 /** Closed-loop clients on each path, and the size of both pools: every client can hold a connection. */
 const CLIENTS = 32;
@@ -30,40 +27,6 @@ export interface RandomizeResult {
   readonly rawP99Ms: number;
 }
 
-interface Response {
-  readonly status: number;
-  readonly body: string;
-}
-
-function postJson(agent: http.Agent, port: number, path: string, token: string, body: unknown) {
-  const payload = JSON.stringify(body);
-  return new Promise<Response>((resolve, reject) => {
-    const request = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-          authorization: `Bearer ${token}`,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(payload);
-  });
-}
-
 /** A path under test: randomizes one subject, and is closed at the end. */
 interface Path {
   randomize(subjectId: string): Promise<void>;
@@ -72,28 +35,22 @@ interface Path {
 
 /** POST /api/subjects/:id/randomize over CLIENTS keep-alive connections to a real listening server. */
 async function httpPath(study: StockedStudy, services: Services): Promise<Path> {
-  const app = await buildServer({
-    services,
-    health: () => Promise.resolve({ engine: 'postgres' }),
-    secureCookies: false,
-    logLevel: 'silent',
-    version: 'bench',
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = app.server.address() as AddressInfo;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const server = await listeningServer(services, CLIENTS);
   return {
     randomize: async (subjectId) => {
-      const res = await postJson(agent, port, `/api/subjects/${subjectId}/randomize`, study.token, {
-        requestId: randomUUID(),
-        levels: {},
-      });
+      const res = await postJson(
+        server.agent,
+        server.port,
+        `/api/subjects/${subjectId}/randomize`,
+        study.token,
+        {
+          requestId: randomUUID(),
+          levels: {},
+        },
+      );
       if (res.status !== 201) throw new Error(`randomize answered ${res.status}: ${res.body}`);
     },
-    close: async () => {
-      agent.destroy();
-      await app.close();
-    },
+    close: () => server.close(),
   };
 }
 

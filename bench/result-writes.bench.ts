@@ -1,12 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { buildServer } from '../src/server/app.js';
 import { createServices, type Services } from '../src/services/index.js';
 import { openDatabase } from '../src/store/database.js';
 import { Store } from '../src/store/store.js';
 import { stockedStudy, type StockedStudy } from './randomize-setup.js';
-import { closedLoop, freshPgDatabase, percentile } from './support.js';
+import { closedLoop, freshPgDatabase, listeningServer, percentile, postJson } from './support.js';
 
 /** Closed-loop clients on each path, and the size of both pools. */
 const CLIENTS = 32;
@@ -35,61 +32,26 @@ interface Path {
 
 const today = (): string => new Date().toISOString().slice(0, 10);
 
-function post(agent: http.Agent, port: number, path: string, token: string, body: unknown) {
-  const payload = JSON.stringify(body);
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const request = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-          authorization: `Bearer ${token}`,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(payload);
-  });
-}
-
 /** POST /api/subjects/:id/results (the screening HCV RNA) over keep-alive connections to a real server. */
 async function httpPath(study: StockedStudy, services: Services): Promise<Path> {
-  const app = await buildServer({
-    services,
-    health: () => Promise.resolve({ engine: 'postgres' }),
-    secureCookies: false,
-    logLevel: 'silent',
-    version: 'bench',
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = app.server.address() as AddressInfo;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const server = await listeningServer(services, CLIENTS);
   return {
     write: async (subjectId) => {
-      const res = await post(agent, port, `/api/subjects/${subjectId}/results`, study.token, {
-        visit: 'SCR',
-        collectedOn: today(),
-        result: 2_400_000,
-        assay: 'COBAS TaqMan HCV v2',
-      });
+      const res = await postJson(
+        server.agent,
+        server.port,
+        `/api/subjects/${subjectId}/results`,
+        study.token,
+        {
+          visit: 'SCR',
+          collectedOn: today(),
+          result: 2_400_000,
+          assay: 'COBAS TaqMan HCV v2',
+        },
+      );
       if (res.status !== 201) throw new Error(`result answered ${res.status}: ${res.body}`);
     },
-    close: async () => {
-      agent.destroy();
-      await app.close();
-    },
+    close: () => server.close(),
   };
 }
 

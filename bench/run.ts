@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { benchAnalyze } from './analyze.bench.js';
 import { benchAuditedWrites } from './audited-writes.bench.js';
 import { benchLabImport } from './lab-import.bench.js';
 import { benchRandomize } from './randomize.bench.js';
@@ -61,8 +62,19 @@ if (labImport)
   );
 else console.log('  postgres  skipped: no PostgreSQL server reachable');
 
+const analyzeSubjects = Number(process.env.BENCH_ANALYZE_SUBJECTS ?? 10_000);
+console.log(
+  `\nTop-line analysis of a synthetic study of ${analyzeSubjects} randomized subjects × 12 visits: \`trialdesk analyze --json --out F\` as a child process (start-up, sign-in, set-based reads, analysis, JSON) vs \`Rscript bench/analyze.R\` computing the same tables from CSV files of the same data; median of 3 alternating rounds, every figure of R's output checked against ours`,
+);
+const analysis = await benchAnalyze(analyzeSubjects);
+if ('skipped' in analysis) console.log(`  postgres  skipped: ${analysis.skipped}`);
+else
+  console.log(
+    `  ${analysis.engine.padEnd(9)} ${analysis.results} results: ours ${fmt(analysis.oursMs / 1000, 2)} s (cpu ${fmt(analysis.oursCpuMs / 1000, 2)} s, peak ${fmt(analysis.oursPeakMb, 0)} MB; CLI start-up ${fmt(analysis.oursStartupMs / 1000, 2)} s, analyze() in memory ${fmt(analysis.inProcessMs / 1000, 2)} s), R ${fmt(analysis.rMs / 1000, 2)} s (cpu ${fmt(analysis.rCpuMs / 1000, 2)} s, peak ${fmt(analysis.rPeakMb, 0)} MB; start-up ${fmt(analysis.rStartupMs / 1000, 2)} s): ratio ${fmt(analysis.ratio, 2)} (R's time over ours; cpu ${fmt(analysis.cpuRatio, 2)}), ${analysis.figuresCompared} figures agree`,
+  );
+
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL('./results/latest.json', import.meta.url),
-  `${JSON.stringify({ at: new Date().toISOString(), startup, audited, randomize, results, labImport }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), startup, audited, randomize, results, labImport, analyze: analysis }, null, 2)}\n`,
 );

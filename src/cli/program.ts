@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { auditCommands } from './commands/audit.command.js';
+import { analysisCommands } from './commands/analysis.command.js';
+import { importCommands } from './commands/import.command.js';
 import { labCommands } from './commands/lab.command.js';
 import { migrateCommand } from './commands/migrate.command.js';
+import { replayCommands } from './commands/replay.command.js';
 import { randomizationCommands } from './commands/randomization.command.js';
 import { serveCommand } from './commands/serve.command.js';
 import { studyCommands } from './commands/study.command.js';
@@ -34,6 +37,9 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   treatmentCommands(program, io, run);
   supplyCommands(program, io, run);
   labCommands(program, io, run);
+  analysisCommands(program, io, run);
+  importCommands(program, io, run);
+  replayCommands(program, io, run);
   try {
     await program.parseAsync([...args], { from: 'user' });
   } catch (e) {

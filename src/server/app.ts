@@ -7,6 +7,7 @@ import { buildOpenApi } from './openapi.js';
 import { defineRoute, registerRoutes, type AnyRoute } from './route.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { analysisRoutes } from './routes/analysis.routes.js';
 import { captureRoutes } from './routes/capture.routes.js';
 import { labRoutes } from './routes/lab.routes.js';
 import { randomizationRoutes } from './routes/randomization.routes.js';
@@ -58,6 +59,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...supplyRoutes,
     ...captureRoutes,
     ...labRoutes,
+    ...analysisRoutes,
   ];
   let openapi: unknown;
   routes.push(

@@ -63,6 +63,18 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Json
             },
           }
         : {}),
+      ...(route.rawBody
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                [route.rawBody.contentType]: {
+                  schema: { type: 'string', description: route.rawBody.description },
+                },
+              },
+            },
+          }
+        : {}),
       ...(route.auth ? { security: [{ sessionCookie: [] }, { bearerToken: [] }] } : { security: [] }),
       responses: {
         [status]: { description: status === '204' ? 'Done, no content' : 'Success' },

@@ -30,6 +30,8 @@ export interface RouteSpec<P, Q, B> {
   readonly status?: number;
   /** The body may also be a protocol file sent as application/yaml (documented in OpenAPI). */
   readonly acceptsYaml?: boolean;
+  /** The body is a file streamed raw to the handler (e.g. text/csv), not JSON: documented in OpenAPI. */
+  readonly rawBody?: { readonly contentType: string; readonly description: string };
   readonly handler: (ctx: RouteContext<P, Q, B>) => Promise<unknown>;
 }
 

@@ -1,9 +1,11 @@
 import type { Store } from '../store/store.js';
 import { AuditService } from './audit/audit.service.js';
+import { AnalysisService } from './analysis/analysis.service.js';
 import { AuthService, type AuthSettings } from './auth/auth.service.js';
 import { CaptureService } from './capture/capture.service.js';
 import { LabImportService } from './capture/lab-import.service.js';
 import { QueryService } from './capture/query.service.js';
+import { SdtmImportService } from './sdtm/sdtm-import.service.js';
 import { RandomizationService } from './randomization/randomization.service.js';
 import { StudyService } from './studies/study.service.js';
 import { SubjectService } from './subjects/subject.service.js';
@@ -22,6 +24,8 @@ export interface Services {
   readonly capture: CaptureService;
   readonly queries: QueryService;
   readonly labImports: LabImportService;
+  readonly analysis: AnalysisService;
+  readonly sdtmImport: SdtmImportService;
 }
 
 export function createServices(store: Store, settings: AuthSettings): Services {
@@ -37,6 +41,8 @@ export function createServices(store: Store, settings: AuthSettings): Services {
     capture: new CaptureService(store, auth),
     queries: new QueryService(store),
     labImports: new LabImportService(store),
+    analysis: new AnalysisService(store),
+    sdtmImport: new SdtmImportService(store),
   };
 }
 

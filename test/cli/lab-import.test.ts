@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { Role } from '../../src/core/auth/roles.js';
+import { latestDateOnEarth } from '../../src/core/capture/dates.js';
 import { hashPassword } from '../../src/services/auth/password.js';
 import { SYSTEM_ACTOR } from '../../src/services/caller.js';
 import { createServices } from '../../src/services/index.js';
@@ -134,7 +135,7 @@ describe.concurrent.each(cliTargets())('trialdesk lab import on $name', ({ setup
     const expected =
       'line 3: subject: WPG-S009 is not a subject of this study\n' +
       'line 4: assay: is required (edit check ASSAY)\n' +
-      `line 5: date: ${daysAgo(-5)} is in the future (today is ${daysAgo(0)}) (edit check NOT_FUTURE)\n`;
+      `line 5: date: ${daysAgo(-5)} is in the future (today is ${latestDateOnEarth()}) (edit check NOT_FUTURE)\n`;
 
     const dry = await t.run([...args, '--dry-run'], env);
     expect(dry.code).toBe(1);

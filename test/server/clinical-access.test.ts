@@ -100,6 +100,12 @@ describe.each(engines())('screening, randomization and supply access over HTTP o
       request: () => send('GET', study('/subjects')),
     },
     {
+      route: 'GET /api/studies/:studyId/enrollment',
+      action: 'subject.read',
+      ok: 200,
+      request: () => send('GET', study('/enrollment')),
+    },
+    {
       route: 'GET /api/subjects/:subjectId',
       action: 'subject.read',
       ok: 200,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyRoute } from '../../src/server/route.js';
 import { auditRoutes } from '../../src/server/routes/audit.routes.js';
+import { analysisRoutes } from '../../src/server/routes/analysis.routes.js';
 import { authRoutes } from '../../src/server/routes/auth.routes.js';
 import { captureRoutes } from '../../src/server/routes/capture.routes.js';
 import { labRoutes } from '../../src/server/routes/lab.routes.js';
@@ -26,6 +27,7 @@ const routeTable: readonly AnyRoute[] = [
   ...supplyRoutes,
   ...captureRoutes,
   ...labRoutes,
+  ...analysisRoutes,
 ];
 const openApiPath = (url: string): string => url.replace(/:([A-Za-z]+)/g, '{$1}');
 const expectedOperations = [
@@ -157,6 +159,12 @@ describe.each(engines())('HTTP API basics on $name', (engine) => {
   it('documents the request body of every route that takes one, with its fields', () => {
     for (const route of routeTable) {
       const op = doc.paths[openApiPath(route.url)]?.[route.method.toLowerCase()];
+      if (route.rawBody) {
+        expect(Object.keys(op?.requestBody?.content ?? {}), `${route.method} ${route.url}`).toEqual([
+          route.rawBody.contentType,
+        ]);
+        continue;
+      }
       if (!route.body) {
         expect(op?.requestBody, `${route.method} ${route.url}`).toBeUndefined();
         continue;
@@ -176,6 +184,9 @@ describe.each(engines())('HTTP API basics on $name', (engine) => {
       'application/json',
       'application/yaml',
     ]);
+    expect(
+      Object.keys(doc.paths['/api/studies/{studyId}/lab-imports']?.post?.requestBody?.content ?? {}),
+    ).toEqual(['text/csv']);
     expect(body('/api/users/{userId}/grants', 'post')).toEqual(['expiresAt', 'role', 'siteId', 'studyId']);
     expect(body('/api/studies', 'post')).toEqual(['fileName', 'protocol', 'source']);
     expect(body('/api/studies/{studyId}/amendments', 'post')).toEqual([

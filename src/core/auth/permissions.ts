@@ -32,6 +32,8 @@ export const ACTIONS = [
   'sdv.verify',
   'casebook.sign',
   'study.lock',
+  'analysis.read',
+  'study.import',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -101,6 +103,10 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   // The investigator signs the casebooks of their site's subjects.
   'casebook.sign': ['investigator'],
   'study.lock': ['data_manager'],
+  // The top-line results by arm: the unblinded statistician only.
+  'analysis.read': ['unblinded_statistician'],
+  // A study created from SDTM datasets (a completed trial's data): as for creating a study.
+  'study.import': ['admin', 'data_manager'],
 };
 
 export interface Grant {

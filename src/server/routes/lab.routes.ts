@@ -19,6 +19,11 @@ export const labRoutes = [
     auth: true,
     params: studyParams,
     query: labImportQuerySchema,
+    rawBody: {
+      contentType: 'text/csv',
+      description:
+        'the CSV file: header subject, visit, date, result, unit, lloq (any order and case); optional measure, assay',
+    },
     status: 201,
     handler: async ({ services, caller, params, query, request, reply }) => {
       // app.ts hands text/csv bodies over as the raw stream: the file is never buffered whole.

@@ -36,6 +36,17 @@ export const subjectRoutes = [
   }),
   defineRoute({
     method: 'GET',
+    url: '/api/studies/:studyId/enrollment',
+    summary:
+      'Enrollment: screened, screen failures, eligible, randomized; in all, by site and by stratum (site roles: their sites); by arm for the unblinded statistician only.',
+    tag: 'subjects',
+    auth: true,
+    params: studyParams,
+    handler: async ({ services, caller, params }) =>
+      services.subjects.enrollment(await caller(), params.studyId),
+  }),
+  defineRoute({
+    method: 'GET',
     url: '/api/subjects/:subjectId',
     summary: 'One subject with its eligibility.',
     tag: 'subjects',

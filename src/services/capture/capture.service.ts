@@ -19,6 +19,7 @@ import type {
   SubjectRef,
   VisitRecord,
 } from '../../store/repositories/capture.repository.js';
+import { aeData, dispositionData } from '../../store/repositories/capture.repository.js';
 import type { QueryRecord } from '../../store/repositories/query.repository.js';
 import type { SubjectRecord } from '../../store/repositories/subject.repository.js';
 import type { AuditActor, Repositories, Store } from '../../store/store.js';
@@ -451,7 +452,7 @@ export class CaptureService {
         const existing = await r.capture.adverseEvent(aeId);
         if (!existing) throw notFound('Adverse event', aeId);
         const { data, findings } = this.aeData(protocol, subject, ctx, fields);
-        if (sameJson(aeView(existing), data))
+        if (sameJson(aeData(existing), data))
           throw conflict('The adverse event is unchanged: nothing to change');
         const record = await r.capture.updateAdverseEvent(existing, subject.studyId, data, caller.userId);
         const form = formKey.adverseEvent(record.number);
@@ -553,7 +554,7 @@ export class CaptureService {
         const existing = (await r.capture.dispositions(subject.id)).find((d) => d.phase === phase);
         if (!existing) throw notFound('Disposition', `${phase} of ${subject.screeningNumber}`);
         const { data, findings } = this.dispositionData(protocol, subject, ctx, phase, fields);
-        if (sameJson(dispositionView(existing), data))
+        if (sameJson(dispositionData(existing), data))
           throw conflict('The disposition is unchanged: nothing to change');
         const record = await r.capture.saveDisposition(ref(subject), phase, data, caller.userId, existing);
         const form = formKey.disposition(phase);
@@ -717,24 +718,3 @@ const sameResult = (a: ResultRecord, d: ResultData): boolean =>
   a.reportedUnit === d.reportedUnit &&
   a.assay === d.assay &&
   formatResult(a.result) === formatResult(d.result);
-
-const aeView = (a: AdverseEventRecord): AdverseEventData => ({
-  verbatimTerm: a.verbatimTerm,
-  codedTerm: a.codedTerm,
-  bodySystem: a.bodySystem,
-  grade: a.grade,
-  serious: a.serious,
-  relatedness: a.relatedness,
-  onsetDate: a.onsetDate,
-  endDate: a.endDate,
-  outcome: a.outcome,
-  actionTaken: a.actionTaken,
-});
-
-const dispositionView = (d: DispositionRecord): DispositionData => ({
-  status: d.status,
-  date: d.date,
-  reason: d.reason,
-  relatedDrug: d.relatedDrug,
-  detail: d.detail,
-});

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
-import { todayUtc } from '../../core/capture/dates.js';
+import { latestDateOnEarth } from '../../core/capture/dates.js';
 import {
   labColumns,
   labDifferentMessage,
@@ -334,7 +334,7 @@ async function readFile(
   const hash = createHash('sha256');
   const errors = new FirstByLine(LISTED_PROBLEMS);
   const randomizationVisit = protocol.phases.find((p) => p.kind === 'main')?.startVisit ?? null;
-  const check = labRowChecker(protocol, todayUtc());
+  const check = labRowChecker(protocol, latestDateOnEarth());
   const subjects = new Map<string, (LabSubject & { id: string; siteId: string }) | null>();
   let columns: LabColumns | undefined;
   let read: ReturnType<typeof labRowReader> | undefined;

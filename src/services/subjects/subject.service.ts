@@ -1,11 +1,11 @@
-import { todayUtc } from '../../core/capture/dates.js';
+import { latestDateOnEarth, todayUtc } from '../../core/capture/dates.js';
 import { checkAnswers } from '../../core/eligibility/answers.js';
 import { evaluateEligibility } from '../../core/eligibility/evaluate.js';
 import { DomainError, notFound, validationError } from '../../core/errors.js';
 import type { Protocol } from '../../core/protocol/schema.js';
 import type { SubjectRecord } from '../../store/repositories/subject.repository.js';
 import type { Repositories, Store } from '../../store/store.js';
-import { authorize, sitesAllowing, type Caller } from '../caller.js';
+import { authorize, seesArms, sitesAllowing, type Caller } from '../caller.js';
 import type { ScreenSubjectInput } from './subject.schemas.js';
 
 /**
@@ -55,6 +55,39 @@ function levelsFromAnswers(
   return levels;
 }
 
+/** Counts of one group of subjects, by screening outcome. */
+export interface EnrollmentCounts {
+  readonly screened: number;
+  readonly screenFailed: number;
+  /** Eligible, not (yet) randomized. */
+  readonly eligible: number;
+  readonly randomized: number;
+}
+
+/** Enrollment of a study as the caller may see it: totals, by site and by stratum; by arm if unblinded. */
+export interface Enrollment {
+  readonly total: EnrollmentCounts;
+  readonly bySite: readonly (EnrollmentCounts & { readonly siteId: string; readonly siteCode: string })[];
+  /** By each stratification factor's level (e.g. PRIORRESP NR / PR), from the subjects' levels. */
+  readonly byFactor: readonly {
+    readonly factor: string;
+    readonly level: string;
+    readonly counts: EnrollmentCounts;
+  }[];
+  /** Randomized subjects per arm: only for the unblinded statistician, otherwise absent. */
+  readonly byArm?: readonly { readonly arm: string; readonly randomized: number }[];
+}
+
+function countsOf(subjects: readonly SubjectRecord[]): EnrollmentCounts {
+  const n = (status: SubjectRecord['status']): number => subjects.filter((s) => s.status === status).length;
+  return {
+    screened: subjects.length,
+    screenFailed: n('screen_failed'),
+    eligible: n('eligible'),
+    randomized: n('randomized'),
+  };
+}
+
 export class SubjectService {
   constructor(private readonly store: Store) {}
 
@@ -72,11 +105,11 @@ export class SubjectService {
         throw validationError('The site is not a site of this study', [
           { path: 'siteId', message: 'not a site of the study' },
         ]);
-      const today = todayUtc();
-      const consentedOn = input.consentedOn ?? today;
-      if (consentedOn > today)
+      const consentedOn = input.consentedOn ?? todayUtc();
+      const latest = latestDateOnEarth();
+      if (consentedOn > latest)
         throw validationError(`The consent date ${consentedOn} is in the future`, [
-          { path: 'consentedOn', message: `is in the future (today is ${today})` },
+          { path: 'consentedOn', message: `is in the future (today is ${latest})` },
         ]);
       const answers = checkAnswers(protocol, input.answers);
       const eligibility = evaluateEligibility(protocol, answers);
@@ -102,6 +135,44 @@ export class SubjectService {
     return this.store.read(async (r) => {
       if (!(await r.studies.get(studyId))) throw notFound('Study', studyId);
       return r.subjects.list(studyId, sites ?? undefined);
+    });
+  }
+
+  /**
+   * Screened, screen failures, eligible and randomized: in all, by site and by stratum (site roles:
+   * their sites). Randomized per arm only for the unblinded statistician.
+   */
+  async enrollment(caller: Caller, studyId: string): Promise<Enrollment> {
+    const sites = sitesAllowing(caller, 'subject.read', studyId);
+    const unblinded = seesArms(caller, studyId);
+    return this.store.read(async (r) => {
+      const { protocol } = await currentProtocol(r, studyId);
+      const subjects = await r.subjects.list(studyId, sites ?? undefined);
+      const siteList = await r.sites.list(studyId, sites ?? undefined);
+      const enrollment: Enrollment = {
+        total: countsOf(subjects),
+        bySite: siteList.map((site) => ({
+          siteId: site.id,
+          siteCode: site.code,
+          ...countsOf(subjects.filter((x) => x.siteId === site.id)),
+        })),
+        byFactor: protocol.stratification.factors.flatMap((f) =>
+          f.levels.map((l) => ({
+            factor: f.code,
+            level: l.code,
+            counts: countsOf(subjects.filter((x) => x.levels[f.code] === l.code)),
+          })),
+        ),
+      };
+      if (!unblinded) return enrollment;
+      const allocations = await r.randomization.list(studyId);
+      return {
+        ...enrollment,
+        byArm: protocol.arms.map((a) => ({
+          arm: a.code,
+          randomized: allocations.filter((x) => x.armCode === a.code).length,
+        })),
+      };
     });
   }
 

@@ -90,6 +90,15 @@ export interface SignatureRecord {
   readonly invalidatedReason: string | null;
 }
 
+/** A result as the analysis reads it. */
+export interface StudyResult {
+  readonly subjectId: string;
+  readonly visitCode: string;
+  readonly measure: string;
+  readonly collectedOn: string;
+  readonly result: MeasureResult;
+}
+
 /** The columns of a result, from its parsed form. */
 export interface ResultData {
   readonly collectedOn: string;
@@ -105,6 +114,21 @@ const resultOf = (kind: ResultKind, value: number | null, lloq: number | null): 
     : kind === 'below_lloq'
       ? { kind, lloq: lloq as number }
       : { kind, lloq };
+
+const visitColumns = ['id', 'subject_id', 'site_id', 'visit_code', 'visit_date'] as const;
+const toVisit = (r: {
+  id: string;
+  subject_id: string;
+  site_id: string;
+  visit_code: string;
+  visit_date: string;
+}): VisitRecord => ({
+  id: r.id,
+  subjectId: r.subject_id,
+  siteId: r.site_id,
+  visitCode: r.visit_code,
+  visitDate: r.visit_date,
+});
 
 type ResultRow = {
   id: string;
@@ -192,7 +216,8 @@ const aeColumns = (d: AdverseEventData) => ({
   outcome: d.outcome,
   action_taken: d.actionTaken,
 });
-const aeData = (a: AdverseEventData): AdverseEventData => ({
+/** The data fields of an adverse event (without its ids and number). */
+export const aeData = (a: AdverseEventData): AdverseEventData => ({
   verbatimTerm: a.verbatimTerm,
   codedTerm: a.codedTerm,
   bodySystem: a.bodySystem,
@@ -227,7 +252,8 @@ const toDisposition = (r: DispositionRow): DispositionRecord => ({
   relatedDrug: r.related_drug,
   detail: r.detail,
 });
-const dispositionData = (d: DispositionData): DispositionData => ({
+/** The data fields of a disposition (without its ids and phase). */
+export const dispositionData = (d: DispositionData): DispositionData => ({
   status: d.status,
   date: d.date,
   reason: d.reason,
@@ -288,17 +314,23 @@ export class CaptureRepository extends Repository {
   async visits(subjectId: string): Promise<VisitRecord[]> {
     const rows = await this.db
       .selectFrom('subject_visits')
-      .select(['id', 'subject_id', 'site_id', 'visit_code', 'visit_date'])
+      .select(visitColumns)
       .where('subject_id', '=', subjectId)
       .orderBy('visit_date')
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      subjectId: r.subject_id,
-      siteId: r.site_id,
-      visitCode: r.visit_code,
-      visitDate: r.visit_date,
-    }));
+    return rows.map(toVisit);
+  }
+
+  /** Every recorded visit of a study in one query, by subject then date. */
+  async visitsOfStudy(studyId: string): Promise<VisitRecord[]> {
+    const rows = await this.db
+      .selectFrom('subject_visits')
+      .select(visitColumns)
+      .where('study_id', '=', studyId)
+      .orderBy('subject_id')
+      .orderBy('visit_date')
+      .execute();
+    return rows.map(toVisit);
   }
 
   /** Records a visit's date, or changes it (old and new value audited). */
@@ -352,20 +384,24 @@ export class CaptureRepository extends Repository {
     return rows.map(toResult);
   }
 
-  /** Every result of a study for one measure (the analysis reads these). */
-  async resultsOfStudy(
-    studyId: string,
-    measure: string,
-    siteIds?: readonly string[],
-  ): Promise<ResultRecord[]> {
-    if (siteIds && siteIds.length === 0) return [];
-    let q = this.db
+  /**
+   * Every result of a study for one measure, with only what the analysis reads (a study's results can
+   * be many: no audit columns, no Dates to build).
+   */
+  async resultsOfStudy(studyId: string, measure: string): Promise<StudyResult[]> {
+    const rows = await this.db
       .selectFrom('results')
-      .selectAll()
+      .select(['subject_id', 'visit_code', 'measure_code', 'collected_on', 'kind', 'value', 'lloq'])
       .where('study_id', '=', studyId)
-      .where('measure_code', '=', measure);
-    if (siteIds) q = q.where('site_id', 'in', siteIds);
-    return (await q.orderBy('subject_id').orderBy('collected_on').execute()).map(toResult);
+      .where('measure_code', '=', measure)
+      .execute();
+    return rows.map((r) => ({
+      subjectId: r.subject_id,
+      visitCode: r.visit_code,
+      measure: r.measure_code,
+      collectedOn: r.collected_on,
+      result: resultOf(r.kind, r.value, r.lloq),
+    }));
   }
 
   async result(subjectId: string, visitCode: string, measure: string): Promise<ResultRecord | undefined> {

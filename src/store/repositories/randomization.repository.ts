@@ -52,6 +52,24 @@ type AllocationRow = {
   allocated_at: Date;
 };
 
+const toReassignment = (r: {
+  id: string;
+  subject_id: string;
+  phase_code: string;
+  option_code: string;
+  from_arm: string;
+  to_arm: string;
+  created_at: Date;
+}): ReassignmentRecord => ({
+  id: r.id,
+  subjectId: r.subject_id,
+  phaseCode: r.phase_code,
+  optionCode: r.option_code,
+  fromArm: r.from_arm,
+  toArm: r.to_arm,
+  createdAt: r.created_at,
+});
+
 const toAllocation = (r: AllocationRow): AllocationRecord => ({
   id: r.id,
   studyId: r.study_id,
@@ -288,6 +306,7 @@ export class RandomizationRepository extends Repository {
     return allocation;
   }
 
+  /** The subject's re-assignments (extension elections), oldest first. */
   async reassignments(subjectId: string): Promise<ReassignmentRecord[]> {
     const rows = await this.db
       .selectFrom('reassignments')
@@ -295,15 +314,19 @@ export class RandomizationRepository extends Repository {
       .where('subject_id', '=', subjectId)
       .orderBy('created_at')
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      subjectId: r.subject_id,
-      phaseCode: r.phase_code,
-      optionCode: r.option_code,
-      fromArm: r.from_arm,
-      toArm: r.to_arm,
-      createdAt: r.created_at,
-    }));
+    return rows.map(toReassignment);
+  }
+
+  /** Every re-assignment of a study in one query, by subject then time. */
+  async reassignmentsOfStudy(studyId: string): Promise<ReassignmentRecord[]> {
+    const rows = await this.db
+      .selectFrom('reassignments')
+      .selectAll()
+      .where('study_id', '=', studyId)
+      .orderBy('subject_id')
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toReassignment);
   }
 
   async reassign(input: {
@@ -314,6 +337,8 @@ export class RandomizationRepository extends Repository {
     fromArm: string;
     toArm: string;
     createdBy: string | null;
+    /** When the election was made, for data imported from a completed study (default: now). */
+    electedOn?: string;
   }): Promise<void> {
     await this.trx
       .insertInto('reassignments')
@@ -325,6 +350,7 @@ export class RandomizationRepository extends Repository {
         from_arm: input.fromArm,
         to_arm: input.toArm,
         created_by: input.createdBy,
+        ...(input.electedOn === undefined ? {} : { created_at: `${input.electedOn}T12:00:00Z` }),
       })
       .execute();
     await this.audit({

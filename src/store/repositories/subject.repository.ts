@@ -18,6 +18,12 @@ export interface SubjectRecord {
   readonly createdAt: Date;
 }
 
+/** A subject without the screening answers and eligibility. */
+export type SubjectSummary = Pick<
+  SubjectRecord,
+  'id' | 'studyId' | 'siteId' | 'screeningNumber' | 'status' | 'levels' | 'consentedOn'
+>;
+
 type Row = {
   id: string;
   study_id: string;
@@ -68,6 +74,25 @@ export class SubjectRepository extends Repository {
     let q = this.db.selectFrom('subjects').selectAll().where('study_id', '=', studyId);
     if (siteIds) q = q.where('site_id', 'in', siteIds);
     return (await q.orderBy('screening_number').execute()).map(toSubject);
+  }
+
+  /** The subjects of a study without their screening answers and eligibility (for study-wide reads). */
+  async summaries(studyId: string): Promise<SubjectSummary[]> {
+    const rows = await this.db
+      .selectFrom('subjects')
+      .select(['id', 'study_id', 'site_id', 'screening_number', 'status', 'levels', 'consented_on'])
+      .where('study_id', '=', studyId)
+      .orderBy('screening_number')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      studyId: r.study_id,
+      siteId: r.site_id,
+      screeningNumber: r.screening_number,
+      status: r.status,
+      levels: r.levels,
+      consentedOn: r.consented_on,
+    }));
   }
 
   /** Subjects screened at the site so far (for the next screening number). */

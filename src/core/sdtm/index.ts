@@ -1,0 +1,4 @@
+export * from './dataset.js';
+export * from './plan.js';
+export * from './plan-import.js';
+export * from './variables.js';

@@ -1,5 +1,5 @@
 import { isDomainError, validationError } from '../errors.js';
-import { parseResult, type MeasureResult } from '../labs/result.js';
+import { parseResult, type MeasureResult, type ReportedResult } from '../labs/result.js';
 import type { Protocol } from '../protocol/schema.js';
 import { isIsoDate } from './dates.js';
 import { runEditChecks, type CheckFinding } from './edit-checks.js';
@@ -21,19 +21,10 @@ export interface LabColumns {
 }
 
 /** One line of the file, read and checked against the protocol. */
-export interface LabRow {
+export interface LabRow extends ReportedResult {
   readonly line: number;
   /** The subject's screening number, e.g. WPG-S001. */
   readonly subject: string;
-  readonly visit: string;
-  readonly measure: string;
-  /** The sample date, YYYY-MM-DD. */
-  readonly collectedOn: string;
-  readonly result: MeasureResult;
-  /** The result and unit as the lab wrote them. */
-  readonly reported: string;
-  readonly unit: string;
-  readonly assay: string | null;
 }
 
 /** A row read, or why it cannot be. */

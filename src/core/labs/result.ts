@@ -9,6 +9,22 @@ export type MeasureResult =
   | { readonly kind: 'below_lloq'; readonly lloq: number }
   | { readonly kind: 'not_detected'; readonly lloq: number | null };
 
+/**
+ * A result with where and when it was taken, as reported: what every way of entering one shares (the
+ * casebook, the central-lab file, SDTM LB).
+ */
+export interface ReportedResult {
+  readonly visit: string;
+  readonly measure: string;
+  /** The sample date, YYYY-MM-DD. */
+  readonly collectedOn: string;
+  readonly result: MeasureResult;
+  /** The result and unit as written at the source. */
+  readonly reported: string;
+  readonly unit: string;
+  readonly assay: string | null;
+}
+
 export interface ParseResultOptions {
   /** The unit the value is reported in. */
   readonly unit: string;

@@ -1,5 +1,5 @@
 import { isDomainError } from '../errors.js';
-import { parseResult, type MeasureResult } from '../labs/result.js';
+import { parseResult, type MeasureResult, type ReportedResult } from '../labs/result.js';
 import type { Protocol } from '../protocol/schema.js';
 import type { IssueList, SdtmRow } from './dataset.js';
 import { dateOfDtc } from './dates.js';
@@ -18,17 +18,10 @@ export interface SvVisit {
 }
 
 /** A result, as LB gives it. */
-export interface LbResult {
+export interface LbResult extends ReportedResult {
   readonly file: string;
   readonly line: number;
   readonly usubjid: string;
-  readonly visit: string;
-  readonly measure: string;
-  readonly collectedOn: string;
-  readonly result: MeasureResult;
-  readonly reported: string;
-  readonly unit: string;
-  readonly assay: string | null;
 }
 
 /** Counts of rows accepted but not stored, by why. */

@@ -1,6 +1,6 @@
 import type { AeAction, AeOutcome, DiscontinuationReason, Relatedness } from '../capture/vocabulary.js';
 import type { EligibilityResult } from '../eligibility/evaluate.js';
-import type { MeasureResult } from '../labs/result.js';
+import type { ReportedResult } from '../labs/result.js';
 
 /** A soft edit-check finding on an imported record: it opens a query, as on captured data. */
 export interface SoftFinding {
@@ -59,16 +59,9 @@ export interface PlannedVisit {
   readonly findings: readonly SoftFinding[];
 }
 
-export interface PlannedResult {
+export interface PlannedResult extends ReportedResult {
   readonly usubjid: string;
   readonly line: number;
-  readonly visit: string;
-  readonly measure: string;
-  readonly collectedOn: string;
-  readonly result: MeasureResult;
-  readonly reported: string;
-  readonly unit: string;
-  readonly assay: string | null;
   readonly findings: readonly SoftFinding[];
 }
 

@@ -1,6 +1,14 @@
 import { sql } from 'kysely';
 import type { MeasureResult } from '../../core/labs/result.js';
-import type { ResultKind } from '../schema.js';
+import type { Selectable } from 'kysely';
+import type {
+  AdverseEventsTable,
+  DispositionsTable,
+  FormsTable,
+  ResultKind,
+  ResultsTable,
+  SignaturesTable,
+} from '../schema.js';
 import { Repository } from './repository.js';
 
 /** The subject a captured record belongs to (what every write needs for its audit entry). */
@@ -130,22 +138,7 @@ const toVisit = (r: {
   visitDate: r.visit_date,
 });
 
-type ResultRow = {
-  id: string;
-  subject_id: string;
-  site_id: string;
-  visit_code: string;
-  measure_code: string;
-  collected_on: string;
-  kind: ResultKind;
-  value: number | null;
-  lloq: number | null;
-  reported: string;
-  reported_unit: string;
-  assay: string | null;
-  source: 'site' | 'central_lab';
-  lab_import_id: string | null;
-};
+type ResultRow = Selectable<ResultsTable>;
 const toResult = (r: ResultRow): ResultRecord => ({
   id: r.id,
   subjectId: r.subject_id,
@@ -172,22 +165,7 @@ export const resultAuditValue = (d: ResultData & { visitCode: string; measure: s
   assay: d.assay,
 });
 
-type AeRow = {
-  id: string;
-  subject_id: string;
-  site_id: string;
-  ae_number: number;
-  verbatim_term: string;
-  coded_term: string | null;
-  body_system: string | null;
-  grade: number;
-  serious: boolean;
-  relatedness: Record<string, string>;
-  onset_date: string;
-  end_date: string | null;
-  outcome: string;
-  action_taken: string;
-};
+type AeRow = Selectable<AdverseEventsTable>;
 const toAe = (r: AeRow): AdverseEventRecord => ({
   id: r.id,
   subjectId: r.subject_id,
@@ -230,17 +208,7 @@ export const aeData = (a: AdverseEventData): AdverseEventData => ({
   actionTaken: a.actionTaken,
 });
 
-type DispositionRow = {
-  id: string;
-  subject_id: string;
-  site_id: string;
-  phase_code: string;
-  status: 'completed' | 'discontinued';
-  disposition_date: string;
-  reason: string | null;
-  related_drug: string | null;
-  detail: string | null;
-};
+type DispositionRow = Selectable<DispositionsTable>;
 const toDisposition = (r: DispositionRow): DispositionRecord => ({
   id: r.id,
   subjectId: r.subject_id,
@@ -261,17 +229,7 @@ export const dispositionData = (d: DispositionData): DispositionData => ({
   detail: d.detail,
 });
 
-type SignatureRow = {
-  id: string;
-  subject_id: string;
-  signed_by: string;
-  signer_name: string;
-  meaning: string;
-  statement: string;
-  signed_at: Date;
-  invalidated_at: Date | null;
-  invalidated_reason: string | null;
-};
+type SignatureRow = Selectable<SignaturesTable>;
 const toSignature = (r: SignatureRow): SignatureRecord => ({
   id: r.id,
   subjectId: r.subject_id,
@@ -785,14 +743,7 @@ const resultColumns = (d: ResultData) => ({
   assay: d.assay,
 });
 
-type FormRow = {
-  subject_id: string;
-  site_id: string;
-  form_key: string;
-  changed_at: Date;
-  sdv_at: Date | null;
-  sdv_by: string | null;
-};
+type FormRow = Selectable<FormsTable>;
 const toForm = (r: FormRow): FormRecord => ({
   subjectId: r.subject_id,
   siteId: r.site_id,

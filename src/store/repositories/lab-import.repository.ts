@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { MeasureResult } from '../../core/labs/result.js';
+import type { ReportedResult } from '../../core/labs/result.js';
 import type { ResultKind } from '../schema.js';
 import { Repository } from './repository.js';
 
@@ -16,18 +16,11 @@ export interface LabSubjectRecord {
 }
 
 /** A valid row of the file, staged for the import. */
-export interface StagedResult {
+export interface StagedResult extends ReportedResult {
   readonly line: number;
   readonly subjectId: string;
   readonly siteId: string;
   readonly subject: string;
-  readonly visit: string;
-  readonly measure: string;
-  readonly collectedOn: string;
-  readonly result: MeasureResult;
-  readonly reported: string;
-  readonly unit: string;
-  readonly assay: string | null;
   /** Soft edit-check findings: each opens a query when the row is imported. */
   readonly warnings: readonly { readonly check: string; readonly path: string; readonly message: string }[];
 }

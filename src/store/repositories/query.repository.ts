@@ -1,4 +1,5 @@
-import type { QueryStatus } from '../schema.js';
+import type { Selectable } from 'kysely';
+import type { QueriesTable, QueryStatus } from '../schema.js';
 import type { SubjectRef } from './capture.repository.js';
 import { Repository } from './repository.js';
 
@@ -34,20 +35,7 @@ export interface QueryFilter {
   readonly status?: QueryStatus | undefined;
 }
 
-type Row = {
-  id: string;
-  study_id: string;
-  subject_id: string;
-  site_id: string;
-  form_key: string;
-  field: string;
-  origin: 'manual' | 'edit_check';
-  check_code: string | null;
-  status: QueryStatus;
-  text: string;
-  created_at: Date;
-  updated_at: Date;
-};
+type Row = Selectable<QueriesTable>;
 const toQuery = (r: Row): QueryRecord => ({
   id: r.id,
   studyId: r.study_id,

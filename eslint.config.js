@@ -1,5 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
+import jsxA11y from 'eslint-plugin-jsx-a11y';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -84,6 +86,26 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         { patterns: ['kysely', 'pg', '@electric-sql/*', '**/store/repositories/**'] },
+      ],
+    },
+  },
+  {
+    // The web app: React rules, accessibility rules, and the API as its only way to the data. It may
+    // share the pure core, and the services' types (erased: nothing of the server reaches the bundle).
+    files: ['src/web/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks, 'jsx-a11y': jsxA11y },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      ...jsxA11y.flatConfigs.recommended.rules,
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/store/**', '**/services/**', '**/server/**'], allowTypeImports: true },
+            { group: ['**/cli/**', '**/replay/**', 'kysely', 'pg', '@electric-sql/*', 'fastify', 'node:*'] },
+          ],
+        },
       ],
     },
   },

@@ -2,7 +2,6 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../services/index.js';
 import { errorHandler } from './errors.js';
-import { homePage } from './home-page.js';
 import { buildOpenApi } from './openapi.js';
 import { defineRoute, registerRoutes, type AnyRoute } from './route.js';
 import { auditRoutes } from './routes/audit.routes.js';
@@ -16,6 +15,7 @@ import { subjectRoutes } from './routes/subject.routes.js';
 import { supplyRoutes } from './routes/supply.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { userRoutes } from './routes/user.routes.js';
+import { registerWebApp } from './web-app.js';
 
 export interface ServerOptions {
   readonly services: Services;
@@ -23,6 +23,8 @@ export interface ServerOptions {
   readonly secureCookies: boolean;
   readonly logLevel: string;
   readonly version: string;
+  /** The built web application to serve at `/` (WEB_ROOT); without one, `/` explains how to build it. */
+  readonly webRoot?: string | null;
 }
 
 /** The HTTP API: thin routes over the services, one error mapping, an OpenAPI document. */
@@ -42,7 +44,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // Central-lab CSV files: the raw stream, read by the import as it arrives (no body limit, no buffering).
   app.addContentTypeParser('text/csv', (_req, payload, done) => done(null, payload));
   app.setErrorHandler(errorHandler);
+  const appPages = await registerWebApp(app, options.webRoot ?? null, options.version);
   app.setNotFoundHandler((request, reply) => {
+    if (appPages(request.method, request.url.split('?')[0] ?? '', reply)) return;
     void reply
       .status(404)
       .send({ error: { code: 'not_found', message: `No endpoint ${request.method} ${request.url}` } });
@@ -73,7 +77,5 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }),
   );
   registerRoutes(app, options.services, routes);
-  const home = homePage(options.version);
-  app.get('/', (_request, reply) => reply.type('text/html; charset=utf-8').send(home));
   return app;
 }

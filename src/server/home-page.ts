@@ -1,4 +1,4 @@
-/** What `/` serves until the web application lands: where things are, in plain HTML. */
+/** What `/` serves when the web application is not built: how to build it and where the API is. */
 export const homePage = (version: string): string => `<!doctype html>
 <html lang="en">
 <head>
@@ -14,7 +14,7 @@ export const homePage = (version: string): string => `<!doctype html>
 <body>
 <main>
 <h1>trialdesk <small>${version}</small></h1>
-<p>The server is running. The browser application is not part of this version yet: work through the HTTP API or the <code>trialdesk</code> command line.</p>
+<p>The server is running, but the web application has not been built: run <code>npm run build</code> (or start with <code>npm start</code>, which builds it). Meanwhile work through the HTTP API or the <code>trialdesk</code> command line.</p>
 <ul>
   <li><a href="/api/openapi.json">API reference (OpenAPI 3.1)</a></li>
   <li><a href="/api/health">Health</a></li>

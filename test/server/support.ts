@@ -59,7 +59,10 @@ export interface TestServer {
 const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 /** The API over a fresh world on the engine; the caller closes it in afterAll. */
-export async function openServer(engine: TestEngine): Promise<TestServer> {
+export async function openServer(
+  engine: TestEngine,
+  options: { webRoot?: string } = {},
+): Promise<TestServer> {
   const database = await engine.open();
   const w = world(database);
   const app = await buildServer({
@@ -71,6 +74,7 @@ export async function openServer(engine: TestEngine): Promise<TestServer> {
     secureCookies: false,
     logLevel: 'silent',
     version: 'test',
+    webRoot: options.webRoot ?? null,
   });
   // The hash of PASSWORD, made once: every test user shares it.
   const passwordHash = hashPassword(PASSWORD);

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { bootstrap, openRuntime } from '../../runtime.js';
 import { buildServer } from '../../server/app.js';
+import { WEB_ROOT } from '../../server/web-app.js';
 import { VERSION } from '../../version.js';
 import type { CliIo } from '../io.js';
 
@@ -32,6 +35,7 @@ export function serveCommand(program: Command, io: CliIo, run: (work: () => Prom
             secureCookies: config.secureCookies,
             logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel,
             version: VERSION,
+            webRoot: WEB_ROOT,
           });
           const address = await app.listen({ port: config.port, host: config.host });
           const url = address.replace('://[::1]', '://localhost').replace('://127.0.0.1', '://localhost');
@@ -40,6 +44,11 @@ export function serveCommand(program: Command, io: CliIo, run: (work: () => Prom
               ? `PGlite in ${runtime.location}`
               : `PostgreSQL at ${runtime.location}`;
           io.out(`trialdesk ${VERSION} is running at ${url}\n`);
+          io.out(
+            existsSync(join(WEB_ROOT, 'index.html'))
+              ? `  web app: open ${url} in a browser\n`
+              : `  web app: not built (run "npm run build"); the API works meanwhile\n`,
+          );
           io.out(`  database: ${where}\n`);
           if (runtime.appliedMigrations.length > 0)
             io.out(`  migrations applied: ${runtime.appliedMigrations.join(', ')}\n`);

@@ -1,0 +1,7 @@
+import type { ReactNode } from 'react';
+import { Page } from '../../components/page.js';
+
+/** Placeholder until the page is built. */
+export function EnrollmentPage(_props: { readonly params: Record<string, string> }): ReactNode {
+  return <Page title="Enrollment">{null}</Page>;
+}

@@ -6,6 +6,7 @@ import { benchRandomize } from './randomize.bench.js';
 import { benchResultWrites } from './result-writes.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { fmt } from './support.js';
+import { benchWeb } from './web.js';
 
 /**
  * `npm run bench`: every benchmark, ours against the raw database measured in the same run, since the
@@ -73,8 +74,23 @@ else
     `  ${analysis.engine.padEnd(9)} ${analysis.results} results: ours ${fmt(analysis.oursMs / 1000, 2)} s (cpu ${fmt(analysis.oursCpuMs / 1000, 2)} s, peak ${fmt(analysis.oursPeakMb, 0)} MB; CLI start-up ${fmt(analysis.oursStartupMs / 1000, 2)} s, analyze() in memory ${fmt(analysis.inProcessMs / 1000, 2)} s), R ${fmt(analysis.rMs / 1000, 2)} s (cpu ${fmt(analysis.rCpuMs / 1000, 2)} s, peak ${fmt(analysis.rPeakMb, 0)} MB; start-up ${fmt(analysis.rStartupMs / 1000, 2)} s): ratio ${fmt(analysis.ratio, 2)} (R's time over ours; cpu ${fmt(analysis.cpuRatio, 2)}), ${analysis.figuresCompared} figures agree`,
   );
 
+const webSubjects = Number(process.env.BENCH_WEB_SUBJECTS ?? 300);
+console.log(
+  `\nWeb application: the production bundle (vite build; gzip by node:zlib at its default level, each file on its own), and the subject list's time to interactive in Chromium (a site coordinator, ${webSubjects} randomized subjects at one site): navigation start → every row rendered and the search box enabled, median of 5 cold loads (fresh browser context each, after one warm-up), against GET …/worklist alone`,
+);
+const web = await benchWeb(webSubjects);
+const kb = (bytes: number): string => `${fmt(bytes / 1024, 1)} kB`;
+console.log(
+  `  initial   JS ${kb(web.bundle.initialJs.raw)} (gzip ${kb(web.bundle.initialJs.gzip)}), CSS ${kb(web.bundle.initialCss.raw)} (gzip ${kb(web.bundle.initialCss.gzip)}): ${web.bundle.initialFiles.join(', ')}`,
+);
+for (const chunk of web.bundle.lazy)
+  console.log(`  lazy      ${chunk.file} ${kb(chunk.raw)} (gzip ${kb(chunk.gzip)})`);
+console.log(
+  `  ${web.load.engine.padEnd(9)} subject list (${web.load.measured === 'rows' ? `all ${web.load.subjects} rows + search box` : 'h1 only: the rows never appeared'}) ${fmt(web.load.medianMs, 0)} ms (loads ${web.load.loadsMs.map((ms) => fmt(ms, 0)).join(', ')}), its API call ${fmt(web.load.apiMedianMs, 1)} ms from Node (${fmt(web.load.apiInPageMedianMs, 1)} ms in the page): ratio ${fmt(web.load.ratio, 1)}`,
+);
+
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL('./results/latest.json', import.meta.url),
-  `${JSON.stringify({ at: new Date().toISOString(), startup, audited, randomize, results, labImport, analyze: analysis }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), startup, audited, randomize, results, labImport, analyze: analysis, web }, null, 2)}\n`,
 );

@@ -324,6 +324,12 @@ describe.each(engines())('data capture access and blinding over HTTP on $name', 
       request: () => send('POST', subject(shared.id, '/queries'), QUERY),
     },
     {
+      route: 'GET /api/studies/:studyId/worklist',
+      action: 'subject.read',
+      ok: 200,
+      request: () => send('GET', `/api/studies/${t.id}/worklist`),
+    },
+    {
       route: 'GET /api/studies/:studyId/queries',
       action: 'query.read',
       ok: 200,

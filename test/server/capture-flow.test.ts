@@ -184,6 +184,15 @@ describe.each(engines())('data capture flow over HTTP on $name', (engine) => {
       await as('dm', 'GET', `/api/studies/${t.id}/queries?status=closed&subjectId=${subjectId}`),
     );
     expect(listed.map((q) => q.id)).toEqual([opened.id]);
+    // By site: the subject's site has it; a site the study does not have, nothing.
+    const atSite = ok<Query[]>(
+      await as('dm', 'GET', `/api/studies/${t.id}/queries?status=closed&siteId=${t.sites[0]?.id}`),
+    );
+    expect(atSite.map((q) => q.id)).toContain(opened.id);
+    const elsewhere = ok<Query[]>(
+      await as('dm', 'GET', `/api/studies/${t.id}/queries?siteId=${randomUUID()}`),
+    );
+    expect(elsewhere).toEqual([]);
   });
 
   it('verifies the week-12 form, and a change with a reason clears the verification', async () => {
@@ -334,6 +343,7 @@ describe.each(engines())('data capture flow over HTTP on $name', (engine) => {
       'POST /api/studies/{studyId}/unlock',
       'POST /api/subjects/{subjectId}/queries',
       'GET /api/studies/{studyId}/queries',
+      'GET /api/studies/{studyId}/worklist',
       'GET /api/queries/{queryId}',
       'POST /api/queries/{queryId}/answer',
       'POST /api/queries/{queryId}/close',

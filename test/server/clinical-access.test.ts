@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS, type Action } from '../../src/core/auth/permissions.js';
 import { ROLES, type Role } from '../../src/core/auth/roles.js';
 import type { AnyRoute } from '../../src/server/route.js';
+import { captureRoutes } from '../../src/server/routes/capture.routes.js';
 import { randomizationRoutes } from '../../src/server/routes/randomization.routes.js';
 import { subjectRoutes } from '../../src/server/routes/subject.routes.js';
 import { supplyRoutes } from '../../src/server/routes/supply.routes.js';
@@ -24,8 +25,13 @@ import {
   type TrialSite,
 } from './support.js';
 
-/** The routes of screening, randomization and supply. */
-const CLINICAL_ROUTES: readonly AnyRoute[] = [...subjectRoutes, ...randomizationRoutes, ...supplyRoutes];
+/** The routes of screening, randomization and supply, and the sites' worklist of subjects. */
+const CLINICAL_ROUTES: readonly AnyRoute[] = [
+  ...subjectRoutes,
+  ...randomizationRoutes,
+  ...supplyRoutes,
+  ...captureRoutes.filter((r) => r.url === '/api/studies/:studyId/worklist'),
+];
 const openApiPath = (url: string): string => url.replace(/:([A-Za-z]+)/g, '{$1}');
 
 /** One endpoint of the matrix: the action it authorizes and a request to make for a role. */
@@ -98,6 +104,12 @@ describe.each(engines())('screening, randomization and supply access over HTTP o
       action: 'subject.read',
       ok: 200,
       request: () => send('GET', study('/subjects')),
+    },
+    {
+      route: 'GET /api/studies/:studyId/worklist',
+      action: 'subject.read',
+      ok: 200,
+      request: () => send('GET', study('/worklist')),
     },
     {
       route: 'GET /api/studies/:studyId/enrollment',

@@ -37,6 +37,17 @@ export const captureRoutes = [
       services.capture.casebook(await caller(), params.subjectId),
   }),
   defineRoute({
+    method: 'GET',
+    url: '/api/studies/:studyId/worklist',
+    summary:
+      'The sites’ worklist (site roles: their sites; permission subject.read): per subject the screening number, site, status, strata, consent date, randomization number and day 0; the next visit due (first unrecorded visit of the current phase from day 0 on, with its target date, window and state upcoming, due or overdue today; null when not randomized, the phase is completed, or the subject discontinued); and the count of queries not closed. Never the arm.',
+    tag: 'subjects',
+    auth: true,
+    params: studyParams,
+    handler: async ({ services, caller, params }) =>
+      services.capture.worklist(await caller(), params.studyId),
+  }),
+  defineRoute({
     method: 'POST',
     url: '/api/subjects/:subjectId/visits',
     summary:
@@ -196,7 +207,7 @@ export const captureRoutes = [
     method: 'GET',
     url: '/api/studies/:studyId/queries',
     summary:
-      'The study’s queries with their threads (site roles: their sites), filtered by status or subject.',
+      'The study’s queries with their threads (site roles: their sites), filtered by status, subject or site.',
     tag: 'queries',
     auth: true,
     params: studyParams,

@@ -147,5 +147,6 @@ export type QueryStepInput = z.output<typeof queryStepSchema>;
 export const queryListSchema = z.strictObject({
   status: z.enum(['open', 'answered', 'closed'], 'must be open, answered or closed').optional(),
   subjectId: z.uuid('must be a subject id').optional(),
+  siteId: z.uuid('must be a site id').optional(),
 });
 export type QueryListInput = z.output<typeof queryListSchema>;

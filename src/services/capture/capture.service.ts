@@ -4,6 +4,7 @@ import { runEditChecks, type CheckedForm, type CheckFinding } from '../../core/c
 import { measureRefusal, visitRefusal } from '../../core/capture/visit-rules.js';
 import { formKey, SIGNATURE_MEANINGS, type Relatedness } from '../../core/capture/vocabulary.js';
 import { daysOutOfWindow, visitWindow, type VisitWindow } from '../../core/capture/windows.js';
+import { dayZero, nextVisitDue, type NextVisit } from '../../core/capture/worklist.js';
 import { conflict, DomainError, notFound, validationError } from '../../core/errors.js';
 import { formatResult, parseResult } from '../../core/labs/result.js';
 import type { Protocol } from '../../core/protocol/schema.js';
@@ -24,7 +25,7 @@ import type { QueryRecord } from '../../store/repositories/query.repository.js';
 import type { SubjectRecord } from '../../store/repositories/subject.repository.js';
 import type { AuditActor, Repositories, Store } from '../../store/store.js';
 import type { AuthService } from '../auth/auth.service.js';
-import { authorize, type Caller } from '../caller.js';
+import { authorize, sitesAllowing, type Caller } from '../caller.js';
 import type { Action } from '../../core/auth/permissions.js';
 import { currentProtocol, ensureOpen } from '../subjects/subject.service.js';
 import type {
@@ -83,6 +84,22 @@ export interface Casebook {
   readonly openQueries: number;
 }
 
+/** One row of a site's worklist: who the subject is and what is next for them. Never the arm. */
+export interface WorklistEntry {
+  readonly id: string;
+  readonly screeningNumber: string;
+  readonly siteId: string;
+  readonly status: SubjectRecord['status'];
+  /** Stratification levels, by factor code. */
+  readonly levels: Readonly<Record<string, string>>;
+  readonly consentedOn: string;
+  readonly randomizationNumber: number | null;
+  readonly day0: string | null;
+  readonly nextVisit: NextVisit | null;
+  /** Queries not closed yet (open or answered), as the casebook counts them. */
+  readonly openQueries: number;
+}
+
 /** What the edit checks and visit rules need to know about the subject. */
 interface SubjectContext {
   readonly day0: string | null;
@@ -97,8 +114,7 @@ async function subjectContext(
 ): Promise<SubjectContext> {
   const d0Code = protocol.phases.find((p) => p.kind === 'main')?.startVisit ?? '';
   const state = await r.capture.subjectState(subjectId, d0Code);
-  if (!state.allocatedAt) return { day0: null, electedPhases: state.electedPhases };
-  return { day0: state.day0Visit ?? todayUtc(state.allocatedAt), electedPhases: state.electedPhases };
+  return { day0: dayZero(state.allocatedAt, state.day0Visit), electedPhases: state.electedPhases };
 }
 
 const hardFindings = (findings: readonly CheckFinding[], prefix = ''): void => {
@@ -612,6 +628,64 @@ export class CaptureService {
     });
   }
 
+  /**
+   * The study's worklist as the caller may see it (site roles: their sites): each subject with their
+   * randomization number, the next visit due with its window, and their open queries. Read in a
+   * fixed number of study-wide queries, whatever the number of subjects.
+   */
+  async worklist(caller: Caller, studyId: string): Promise<WorklistEntry[]> {
+    const sites = sitesAllowing(caller, 'subject.read', studyId) ?? undefined;
+    return this.store.read(async (r) => {
+      const { protocol } = await currentProtocol(r, studyId);
+      const d0Code = protocol.phases.find((p) => p.kind === 'main')?.startVisit ?? '';
+      const subjects = await r.subjects.list(studyId, sites);
+      // Only the number and date are read from an allocation: the arm never leaves this function.
+      const allocations = new Map(
+        (await r.randomization.list(studyId, sites)).map((a) => [
+          a.subjectId,
+          { number: a.randomizationNumber, at: a.allocatedAt },
+        ]),
+      );
+      const visits = groupBy(await r.capture.visitsOfStudy(studyId), (v) => v.subjectId);
+      const dispositions = groupBy(await r.capture.dispositionsOfStudy(studyId), (d) => d.subjectId);
+      const elections = groupBy(await r.randomization.reassignmentsOfStudy(studyId), (x) => x.subjectId);
+      const queries = groupBy(
+        (await r.queries.list(studyId, { siteIds: sites })).filter((q) => q.status !== 'closed'),
+        (q) => q.subjectId,
+      );
+      const today = todayUtc();
+      return subjects.map((s): WorklistEntry => {
+        const allocation = allocations.get(s.id);
+        const recorded = visits.get(s.id) ?? [];
+        const ended = dispositions.get(s.id) ?? [];
+        const day0 = dayZero(
+          allocation?.at ?? null,
+          recorded.find((v) => v.visitCode === d0Code)?.visitDate ?? null,
+        );
+        const facts = {
+          randomized: s.status === 'randomized',
+          day0,
+          recordedVisits: recorded.map((v) => v.visitCode),
+          electedPhases: (elections.get(s.id) ?? []).map((x) => x.phaseCode),
+          endedPhases: ended.map((d) => d.phase),
+          discontinued: ended.some((d) => d.status === 'discontinued'),
+        };
+        return {
+          id: s.id,
+          screeningNumber: s.screeningNumber,
+          siteId: s.siteId,
+          status: s.status,
+          levels: s.levels,
+          consentedOn: s.consentedOn,
+          randomizationNumber: allocation?.number ?? null,
+          day0,
+          nextVisit: nextVisitDue(protocol, facts, today),
+          openQueries: queries.get(s.id)?.length ?? 0,
+        };
+      });
+    });
+  }
+
   // ---- review ----
 
   /** Source-data verification of one form by the monitor; any later change clears it. */
@@ -698,6 +772,17 @@ function scheduled(
     window,
     daysOutOfWindow: window && date !== null ? daysOutOfWindow(window, date) : null,
   };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
 }
 
 function onlyMeasure(protocol: Protocol, visitCode: string): string {

@@ -91,17 +91,19 @@ export class QueryService {
     const sites = sitesAllowing(caller, 'query.read', studyId);
     return this.store.read(async (r) => {
       if (!(await r.studies.get(studyId))) throw notFound('Study', studyId);
-      const queries = await r.queries.list(studyId, { siteIds: sites ?? undefined, ...filter });
+      const { siteId, ...rest } = filter;
+      // One site asked for: only if the caller may read it (else nothing, not an error).
+      const siteIds = siteId ? (sites === null || sites.includes(siteId) ? [siteId] : []) : sites;
+      const queries = await r.queries.list(studyId, { siteIds: siteIds ?? undefined, ...rest });
       const numbers = new Map(
         (await r.subjects.list(studyId, sites ?? undefined)).map((s) => [s.id, s.screeningNumber]),
       );
-      return Promise.all(
-        queries.map(async (q) => ({
-          ...q,
-          screeningNumber: numbers.get(q.subjectId) ?? '',
-          messages: await r.queries.messages(q.id),
-        })),
-      );
+      const threads = await r.queries.messagesOf(queries.map((q) => q.id));
+      return queries.map((q) => ({
+        ...q,
+        screeningNumber: numbers.get(q.subjectId) ?? '',
+        messages: threads.get(q.id) ?? [],
+      }));
     });
   }
 

@@ -25,11 +25,17 @@ export class UserService {
     const actor = authorize(caller, 'user.manage');
     const roles = input.roles ?? [];
     roles.forEach((role, i) => checkScope(role, `roles.${i}`));
+    const taken = (): DomainError =>
+      conflict(`A user named "${input.username}" already exists`, {
+        field: 'username',
+        issues: [{ path: 'body.username', message: 'already exists: choose another username' }],
+      });
+    // Refuse a taken name before the deliberately slow hashing; checked again in the transaction.
+    if (await this.store.read((r) => r.users.credentialsByUsername(input.username))) throw taken();
     const oneTimePassword = input.password === undefined ? generatePassword() : undefined;
     const passwordHash = await hashPassword(input.password ?? oneTimePassword ?? '');
     const user = await this.store.write(actor, async (r) => {
-      if (await r.users.credentialsByUsername(input.username))
-        throw conflict(`A user named "${input.username}" already exists`, { field: 'username' });
+      if (await r.users.credentialsByUsername(input.username)) throw taken();
       const user = await r.users.create({
         username: input.username,
         displayName: input.displayName,

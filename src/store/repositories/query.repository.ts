@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { QueriesTable, QueryStatus } from '../schema.js';
+import type { QueriesTable, QueryMessagesTable, QueryStatus } from '../schema.js';
 import type { SubjectRef } from './capture.repository.js';
 import { Repository } from './repository.js';
 
@@ -91,20 +91,22 @@ export class QueryRepository extends Repository {
   }
 
   async messages(queryId: string): Promise<QueryMessage[]> {
+    return (await this.messagesOf([queryId])).get(queryId) ?? [];
+  }
+
+  /** The threads of many queries in one read, oldest message first. */
+  async messagesOf(queryIds: readonly string[]): Promise<Map<string, QueryMessage[]>> {
+    const threads = new Map<string, QueryMessage[]>(queryIds.map((id) => [id, []]));
+    if (queryIds.length === 0) return threads;
     const rows = await this.db
       .selectFrom('query_messages')
       .selectAll()
-      .where('query_id', '=', queryId)
+      .where('query_id', 'in', queryIds)
       .orderBy('at')
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({
-      kind: r.kind,
-      text: r.text,
-      authorName: r.author_name,
-      authorRole: r.author_role,
-      at: r.at,
-    }));
+    for (const r of rows) threads.get(r.query_id)?.push(toMessage(r));
+    return threads;
   }
 
   async open(
@@ -198,3 +200,11 @@ export class QueryRepository extends Repository {
       .execute();
   }
 }
+
+const toMessage = (r: Selectable<QueryMessagesTable>): QueryMessage => ({
+  kind: r.kind,
+  text: r.text,
+  authorName: r.author_name,
+  authorRole: r.author_role,
+  at: r.at,
+});

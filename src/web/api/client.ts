@@ -89,8 +89,17 @@ async function request<T>(method: string, path: string, body?: unknown, contentT
     error?.message ?? `The server answered ${res.status}`,
     error?.details ?? {},
   );
-  if (res.status === 401 && path !== '/api/auth/sign-in') onSignedOut?.();
+  if (res.status === 401 && path !== '/api/auth/me') void checkSession();
   throw failure;
+}
+
+/**
+ * A 401 may mean the session is gone, or only that a password typed to confirm something (a signature,
+ * a password change) was wrong: ask the server which, and sign out only in the first case.
+ */
+async function checkSession(): Promise<void> {
+  const res = await fetch('/api/auth/me', { credentials: 'same-origin' }).catch(() => undefined);
+  if (res?.status === 401) onSignedOut?.();
 }
 
 export const api = {

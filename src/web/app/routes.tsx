@@ -1,19 +1,32 @@
-import { lazy, type ComponentType, type LazyExoticComponent, type ReactNode } from 'react';
-import { UsersPage } from '../pages/admin/users-page.js';
-import { DatabasePage } from '../pages/monitoring/database-page.js';
-import { EnrollmentPage } from '../pages/monitoring/enrollment-page.js';
-import { InventoryPage } from '../pages/monitoring/inventory-page.js';
-import { LabImportPage } from '../pages/monitoring/lab-import-page.js';
-import { QueriesPage } from '../pages/monitoring/queries-page.js';
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
 import { StudiesPage } from '../pages/studies-page.js';
 import { StudyHomePage } from '../pages/study-home-page.js';
 import { ScreeningPage } from '../pages/subjects/screening-page.js';
 import { SubjectListPage } from '../pages/subjects/subject-list-page.js';
 import { SubjectPage } from '../pages/subjects/subject-page.js';
 
-/** The report page carries the figures' code: loaded only when a statistician opens it. */
+/*
+ * The site's pages (subjects, screening, the casebook) are in the first load: they are what most users
+ * open. The sponsor's, the statistician's and the admin's pages load when first opened.
+ */
 const ReportPage = lazy(() =>
   import('../pages/report/report-page.js').then((m) => ({ default: m.ReportPage })),
+);
+const UsersPage = lazy(() => import('../pages/admin/users-page.js').then((m) => ({ default: m.UsersPage })));
+const EnrollmentPage = lazy(() =>
+  import('../pages/monitoring/enrollment-page.js').then((m) => ({ default: m.EnrollmentPage })),
+);
+const QueriesPage = lazy(() =>
+  import('../pages/monitoring/queries-page.js').then((m) => ({ default: m.QueriesPage })),
+);
+const LabImportPage = lazy(() =>
+  import('../pages/monitoring/lab-import-page.js').then((m) => ({ default: m.LabImportPage })),
+);
+const InventoryPage = lazy(() =>
+  import('../pages/monitoring/inventory-page.js').then((m) => ({ default: m.InventoryPage })),
+);
+const DatabasePage = lazy(() =>
+  import('../pages/monitoring/database-page.js').then((m) => ({ default: m.DatabasePage })),
 );
 
 type PageComponent =
@@ -40,5 +53,3 @@ export const ROUTES: readonly RouteEntry[] = [
   { pattern: '/studies/:studyId/database', page: DatabasePage },
   { pattern: '/studies/:studyId/report', page: ReportPage },
 ];
-
-export type { ReactNode };

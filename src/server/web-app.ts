@@ -57,6 +57,8 @@ export async function registerWebApp(
     prefix: '/',
     wildcard: false,
     index: false,
+    // index.html only as the app's page, with the page headers (below), never as a bare file.
+    globIgnore: ['index.html'],
     setHeaders: (res, path) => {
       res.header('x-content-type-options', 'nosniff');
       res.header(
@@ -70,7 +72,8 @@ export async function registerWebApp(
   app.get('/', (_request, reply) => sendApp(reply));
   // The app's own paths (/studies/…, /users…) get index.html, for the browser's router.
   return (method, path, reply) => {
-    if (method !== 'GET' || path.startsWith('/api/') || path.startsWith('/assets/')) return false;
+    if (method !== 'GET' || path === '/api' || path.startsWith('/api/') || path.startsWith('/assets/'))
+      return false;
     if (/\.[a-z0-9]+$/i.test(path)) return false;
     sendApp(reply);
     return true;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { openServer, openTrial, type HttpTrial, type TestServer, type TestUser } from '../server/support.js';
@@ -68,7 +68,7 @@ export interface UserPage {
 
 /**
  * A browser tab signed in as `user` (the session cookie set directly: sign-in itself is tested on
- * its own), recording every API response body. Width 1280 (a laptop) unless told.
+ * its own), recording every API response body (each call is routed through the test to read it). Width 1280 (a laptop) unless told.
  */
 export async function pageAs(
   browser: Browser,
@@ -82,18 +82,17 @@ export async function pageAs(
   ]);
   const page = await context.newPage();
   const traffic: Traffic = { responses: [] };
-  const pending: Promise<void>[] = [];
-  page.on('response', (res: Response) => {
-    if (!new URL(res.url()).pathname.startsWith('/api/')) return;
-    pending.push(
-      res
-        .text()
-        .then((body) => {
-          traffic.responses.push({ url: res.url(), status: res.status(), body });
-        })
-        .catch(() => undefined),
-    );
-  });
+  // Every API call goes through here, so no body escapes the record (a page that moves on before a
+  // listener could read a response would otherwise leave it unread, and unchecked).
+  await context.route(
+    (url) => url.pathname.startsWith('/api/'),
+    async (route) => {
+      const response = await route.fetch();
+      const body = await response.text();
+      traffic.responses.push({ url: route.request().url(), status: response.status(), body });
+      await route.fulfill({ response, body });
+    },
+  );
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   return {
@@ -101,7 +100,6 @@ export async function pageAs(
     traffic,
     pageErrors,
     close: async () => {
-      await Promise.all(pending);
       await context.close();
     },
   };

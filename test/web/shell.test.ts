@@ -69,7 +69,7 @@ describe.runIf(haveChromium)('the web application shell in Chromium', () => {
     }
   });
 
-  it('serves index.html for app paths and a JSON 404 for unknown API paths', async () => {
+  it('serves index.html with its headers for app paths only, and a JSON 404 for unknown API paths', async () => {
     const page = await fetch(`${web.baseUrl}/studies/${web.trial.id}/subjects`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
@@ -79,5 +79,10 @@ describe.runIf(haveChromium)('the web application shell in Chromium', () => {
     expect(((await api.json()) as { error: { code: string } }).error.code).toBe('not_found');
     const asset = await fetch(`${web.baseUrl}/assets/missing.js`);
     expect(asset.status).toBe(404);
+    // The page only ever comes with its headers: never as a bare file, never for /api itself.
+    expect((await fetch(`${web.baseUrl}/index.html`)).status).toBe(404);
+    const bare = await fetch(`${web.baseUrl}/api`);
+    expect(bare.status).toBe(404);
+    expect(bare.headers.get('content-type')).toMatch(/^application\/json/);
   });
 });

@@ -7,8 +7,13 @@ import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent, type R
 
 const listeners = new Set<() => void>();
 
+/** Set by a navigation in the app: the next page to render takes the focus (see takeFocusAfterNavigation). */
+let moved = false;
+
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (to === window.location.pathname + window.location.search) return;
+  // A redirect (replace) keeps what the navigation before it asked for.
+  if (!options.replace) moved = true;
   if (options.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
   for (const l of listeners) l();
@@ -63,4 +68,15 @@ export function Link({ to, children, onClick, ...rest }: LinkProps): ReactNode {
       {children}
     </a>
   );
+}
+
+/**
+ * After a navigation the link that was focused is gone: the new page's heading takes the focus, so a
+ * keyboard user goes on from the top of the page and a screen reader announces where they are. Not on
+ * the first load, nor on a redirect (replace), where the browser's own focus is right.
+ */
+export function takeFocusAfterNavigation(heading: HTMLElement | null): void {
+  if (!moved || !heading) return;
+  moved = false;
+  heading.focus();
 }

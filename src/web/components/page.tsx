@@ -1,4 +1,5 @@
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
+import { takeFocusAfterNavigation } from '../app/router.js';
 
 /** A page's heading, also the document title, so screen readers and tabs say where the user is. */
 export function Page({
@@ -10,13 +11,17 @@ export function Page({
   readonly actions?: ReactNode;
   readonly children: ReactNode;
 }): ReactNode {
+  const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} · trialdesk`;
   }, [title]);
+  useEffect(() => takeFocusAfterNavigation(heading.current), []);
   return (
     <>
       <div className="page-head">
-        <h1>{title}</h1>
+        <h1 ref={heading} tabIndex={-1}>
+          {title}
+        </h1>
         {actions ? <div className="page-actions">{actions}</div> : null}
       </div>
       {children}

@@ -14,10 +14,12 @@ export function StudyHomePage(): ReactNode {
   useEffect(() => {
     if (first) navigate(`/studies/${study.id}/${first.path}`, { replace: true });
   }, [first, study.id]);
+  // Going on to the first page: nothing to show (or to take the focus) meanwhile.
+  if (first) return null;
   return (
     <Page title={study.code}>
       <p>{study.title}</p>
-      {first ? null : <Notice>Your role in this study has no pages in the web application.</Notice>}
+      <Notice>Your role in this study has no pages in the web application.</Notice>
     </Page>
   );
 }

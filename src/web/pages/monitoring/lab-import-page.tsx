@@ -51,7 +51,7 @@ export function LabImportPage(_props: { readonly params: Record<string, string> 
     await history.reload();
   });
   const busy = dryRun.busy || doImport.busy;
-  const current = checked && checked.file === file && checked.assay === assay ? checked : null;
+  const current = checked && checked.file === file && checked.assay === assay.trim() ? checked : null;
   const canImport = current !== null && current.report.errorCount === 0 && current.report.toInsert > 0;
   const fieldErrors = { ...dryRun.fieldErrors, ...doImport.fieldErrors };
   const fileError = fieldErrors.header ?? fieldErrors.body ?? fieldErrors.fileName;

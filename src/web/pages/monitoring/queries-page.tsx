@@ -1,6 +1,7 @@
 import { Fragment, useState, type ReactNode } from 'react';
 import { queriesPath, type QueryStatus, type QueryThread } from '../../api/monitoring.js';
 import { Link } from '../../app/router.js';
+import { useCan } from '../../app/session.js';
 import { useStudy } from '../../app/study-context.js';
 import { SelectField } from '../../components/fields.js';
 import { ErrorNotice, Loading, Notice } from '../../components/notice.js';
@@ -25,6 +26,7 @@ const ageInDays = (since: string): number => Math.max(0, Math.floor((Date.now() 
  */
 export function QueriesPage(_props: { readonly params: Record<string, string> }): ReactNode {
   const { study, sites, siteName } = useStudy();
+  const can = useCan();
   const [status, setStatus] = useState<QueryStatus | ''>('open');
   const [siteId, setSiteId] = useState('');
   const [openId, setOpenId] = useState<string | null>(null);
@@ -45,7 +47,9 @@ export function QueriesPage(_props: { readonly params: Record<string, string> })
           label="Site"
           value={siteId}
           onChange={(e) => setSiteId(e.target.value)}
-          options={sites.map((s) => ({ value: s.id, label: siteName(s.id) }))}
+          options={sites
+            .filter((s) => can('query.read', study.id, s.id))
+            .map((s) => ({ value: s.id, label: siteName(s.id) }))}
           placeholder="All sites"
         />
       </div>

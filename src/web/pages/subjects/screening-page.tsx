@@ -54,7 +54,14 @@ export function ScreeningPage({ params }: { readonly params: Record<string, stri
       </p>
       <div className="screening-layout">
         <form onSubmit={(e) => void onSubmit(e)} noValidate aria-describedby="screening-note">
-          <ErrorNotice error={error} title="The screening was not saved" />
+          <ErrorNotice
+            error={error}
+            title={
+              error?.status === 0
+                ? 'No answer came back: the screening may have been saved. Check the subject list before screening again'
+                : 'The screening was not saved'
+            }
+          />
           <fieldset>
             <legend>Subject</legend>
             <div className="form-grid">

@@ -19,9 +19,9 @@ export function AnswerField({ field, value, error, onChange }: Props): ReactNode
       return (
         <TextField
           label={labelOf(field)}
-          type="number"
           inputMode="decimal"
-          step="any"
+          autoComplete="off"
+          required={field.required}
           value={value}
           error={error}
           hint={hint}
@@ -33,6 +33,7 @@ export function AnswerField({ field, value, error, onChange }: Props): ReactNode
         <TextField
           label={labelOf(field)}
           type="date"
+          required={field.required}
           value={value}
           error={error}
           hint={hint}
@@ -47,6 +48,7 @@ export function AnswerField({ field, value, error, onChange }: Props): ReactNode
           error={error}
           hint={hint}
           maxLength={2000}
+          required={field.required}
           onChange={(e) => onChange(e.target.value)}
         />
       );
@@ -58,6 +60,7 @@ export function AnswerField({ field, value, error, onChange }: Props): ReactNode
           error={error}
           hint={hint}
           placeholder="Not answered"
+          required={field.required}
           options={(field.options ?? []).map((o) => ({ value: o.value, label: o.label }))}
           onChange={(e) => onChange(e.target.value)}
         />
@@ -88,7 +91,14 @@ function YesNo({ field, value, error, onChange }: Props): ReactNode {
           ] as const
         ).map(([v, label]) => (
           <label key={v}>
-            <input type="radio" name={id} value={v} checked={value === v} onChange={() => onChange(v)} />
+            <input
+              type="radio"
+              name={id}
+              value={v}
+              required={field.required}
+              checked={value === v}
+              onChange={() => onChange(v)}
+            />
             {label}
           </label>
         ))}

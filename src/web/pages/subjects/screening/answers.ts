@@ -15,8 +15,9 @@ export const protocolOf = (study: StudyDetail): Protocol => study.protocol as un
 
 /**
  * The answers to send and to evaluate: only the answered fields (an unanswered one stays missing, as
- * the server treats it), each as its type. A number the browser could not read is sent as typed, so
- * the server names it.
+ * the server treats it), each as its type. A number is typed as text (not an <input type=number>,
+ * which hides what it cannot read): what does not read as a number is sent as typed, so the server
+ * names it at its field.
  */
 export function answersOf(fields: readonly ScreeningField[], draft: Draft): Record<string, Answer> {
   const out: Record<string, Answer> = {};

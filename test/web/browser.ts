@@ -56,6 +56,8 @@ export async function openWebTrial(
 /** What a page received from the API: every JSON body, for assertions on what crossed the wire. */
 export interface Traffic {
   readonly responses: { url: string; status: number; body: string }[];
+  /** Calls whose answer never reached the page (it navigated away first), while the tab was open. */
+  readonly failures: string[];
 }
 
 export interface UserPage {
@@ -81,16 +83,23 @@ export async function pageAs(
     { name: 'trialdesk_session', value: user.token, url: web.baseUrl, httpOnly: true, sameSite: 'Strict' },
   ]);
   const page = await context.newPage();
-  const traffic: Traffic = { responses: [] };
+  const traffic: Traffic = { responses: [], failures: [] };
+  let closing = false;
   // Every API call goes through here, so no body escapes the record (a page that moves on before a
   // listener could read a response would otherwise leave it unread, and unchecked).
   await context.route(
     (url) => url.pathname.startsWith('/api/'),
     async (route) => {
-      const response = await route.fetch();
-      const body = await response.text();
-      traffic.responses.push({ url: route.request().url(), status: response.status(), body });
-      await route.fulfill({ response, body });
+      try {
+        const response = await route.fetch();
+        const body = await response.text();
+        traffic.responses.push({ url: route.request().url(), status: response.status(), body });
+        await route.fulfill({ response, body });
+      } catch (e) {
+        // The tab closed or moved on while the call was in flight: the page never got this answer, so
+        // it could show nothing of it. Kept (unless closing) for a test that wants to look.
+        if (!closing) traffic.failures.push(`${route.request().url()}: ${(e as Error).message}`);
+      }
     },
   );
   const pageErrors: string[] = [];
@@ -100,6 +109,7 @@ export async function pageAs(
     traffic,
     pageErrors,
     close: async () => {
+      closing = true;
       await context.close();
     },
   };

@@ -6,6 +6,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: ['test/global-setup.ts', 'test/web/build.global-setup.ts'],
+    globalSetup: [
+      'test/global-setup.ts',
+      'test/pglite-template.global-setup.ts',
+      'test/web/build.global-setup.ts',
+    ],
   },
 });

@@ -85,9 +85,12 @@ async function openPostgres(url: string, poolSize: number): Promise<Omit<Databas
 
 async function openPGlite(dataDir: string): Promise<Omit<Database, 'applied'>> {
   if (dataDir.startsWith('memory://')) {
-    const db = new Kysely<DB>({
-      dialect: new PGliteDialect(await PGlite.create({ parsers: { [DATE_OID]: asIs } })),
+    const template = memoryTemplate();
+    const pglite = await PGlite.create({
+      parsers: { [DATE_OID]: asIs },
+      ...(template ? { loadDataDir: template } : {}),
     });
+    const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
     return { db, engine: 'pglite', location: 'memory', close: () => db.destroy() };
   }
   const dir = resolve(dataDir);
@@ -115,6 +118,20 @@ async function openPGlite(dataDir: string): Promise<Omit<Database, 'applied'>> {
       },
     );
   }
+}
+
+/**
+ * A throw-away database normally starts with PGlite's initdb, several seconds of CPU. When
+ * TRIALDESK_PGLITE_TEMPLATE names a data-folder dump (`dumpDataDir('none')` of a migrated database, as
+ * the test suite's global setup makes once per run), it starts from that instead, in under a second;
+ * pending migrations are still applied on top.
+ */
+let template: { path: string; blob: Blob } | undefined;
+function memoryTemplate(): Blob | undefined {
+  const path = process.env.TRIALDESK_PGLITE_TEMPLATE;
+  if (!path) return undefined;
+  if (template?.path !== path) template = { path, blob: new Blob([readFileSync(path)]) };
+  return template.blob;
 }
 
 /**

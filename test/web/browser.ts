@@ -148,4 +148,24 @@ export async function expectAccessible(page: Page): Promise<void> {
     );
   });
   expect(violations).toEqual([]);
+  await expectScreenReaderTextHidden(page);
+}
+
+/**
+ * Text meant for screen readers only (`.visually-hidden`) must take no room on screen: every such
+ * element is at most 1 px square. Without its CSS rule it read as "Open thread of WPG-S002" on screen.
+ */
+export async function expectScreenReaderTextHidden(page: Page): Promise<void> {
+  // Runs in the page: the test's own types know no DOM, so the element is typed here.
+  interface Shown {
+    textContent: string | null;
+    getBoundingClientRect(): { width: number; height: number };
+  }
+  const shown = await page.$$eval('.visually-hidden', (nodes) =>
+    (nodes as unknown as Shown[])
+      .map((n) => ({ text: (n.textContent ?? '').trim(), box: n.getBoundingClientRect() }))
+      .filter(({ box }) => box.width > 1 || box.height > 1)
+      .map(({ text, box }) => `"${text}" (${Math.round(box.width)}×${Math.round(box.height)} px)`),
+  );
+  expect(shown).toEqual([]);
 }

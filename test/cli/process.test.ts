@@ -45,7 +45,7 @@ function trialdesk(args: readonly string[], env: NodeJS.ProcessEnv = {}, input?:
 }
 
 /** Waits until `predicate` holds for the process's output, or it exits, or time runs out. */
-async function waitForOutput(p: Spawned, predicate: (out: string) => boolean, ms = 30_000): Promise<void> {
+async function waitForOutput(p: Spawned, predicate: (out: string) => boolean, ms = 150_000): Promise<void> {
   const deadline = Date.now() + ms;
   let exited = false;
   void p.exited.then(() => (exited = true));
@@ -57,7 +57,9 @@ async function waitForOutput(p: Spawned, predicate: (out: string) => boolean, ms
   }
 }
 
-describe.concurrent('the trialdesk process', () => {
+// A first start runs initdb, the migrations, the reference studies and a password hash: on a busy
+// machine that took more than 30 s, so the deadlines here are generous.
+describe.concurrent('the trialdesk process', { timeout: 240_000 }, () => {
   it('--help exits 0 and lists the commands', async ({ expect }) => {
     const p = trialdesk(['--help']);
     expect(await p.exited).toBe(0);

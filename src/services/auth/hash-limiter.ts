@@ -21,8 +21,11 @@ export const LOCAL_SOURCE = 'local';
 export class HashLimiter {
   private running = 0;
   private queued = 0;
-  /** Waiting checks per source; Map order is the round-robin order. */
+  /** Waiting checks per source. */
   private readonly queues = new Map<string, (() => void)[]>();
+  /** When each recent source was last given a slot (a counter, not a clock); oldest first. */
+  private readonly lastServed = new Map<string, number>();
+  private tick = 0;
 
   constructor(private limits: HashLimits) {}
 
@@ -46,6 +49,7 @@ export class HashLimiter {
   private acquire(source: string): Promise<void> {
     if (this.running < this.limits.concurrency && this.queued === 0) {
       this.running++;
+      this.served(source);
       return Promise.resolve();
     }
     const queue = this.queues.get(source) ?? [];
@@ -66,17 +70,34 @@ export class HashLimiter {
     });
   }
 
-  /** Hands free slots to the waiting sources in turn: the first in line, which then goes to the back. */
+  /** Hands each free slot to the waiting source served longest ago (or never): no source waits two turns. */
   private drain(): void {
     while (this.running < this.limits.concurrency && this.queued > 0) {
-      const [source, queue] = this.queues.entries().next().value as [string, (() => void)[]];
-      const next = queue.shift();
-      this.queues.delete(source);
-      if (queue.length > 0) this.queues.set(source, queue);
-      if (!next) continue;
+      let pick: string | undefined;
+      let pickAt = Infinity;
+      for (const [source, queue] of this.queues) {
+        const at = this.lastServed.get(source) ?? -1;
+        if (queue.length > 0 && at < pickAt) [pick, pickAt] = [source, at];
+      }
+      const queue = pick === undefined ? undefined : this.queues.get(pick);
+      const next = queue?.shift();
+      if (pick === undefined || !queue || !next) return;
+      if (queue.length === 0) this.queues.delete(pick);
       this.queued--;
       this.running++;
+      this.served(pick);
       next();
+    }
+  }
+
+  private served(source: string): void {
+    this.lastServed.delete(source);
+    this.lastServed.set(source, ++this.tick);
+    // Only recent sources matter for taking turns: forget the oldest beyond a bound.
+    while (this.lastServed.size > 10_000) {
+      const oldest = this.lastServed.keys().next().value;
+      if (oldest === undefined) break;
+      this.lastServed.delete(oldest);
     }
   }
 }

@@ -26,6 +26,8 @@ const envSchema = z.object({
   TRIALDESK_SESSION_HOURS: positiveInt.default(12),
   TRIALDESK_LOCKOUT_ATTEMPTS: positiveInt.default(5),
   TRIALDESK_LOCKOUT_MINUTES: positiveInt.default(15),
+  TRIALDESK_SIGNIN_SOURCE_ATTEMPTS: positiveInt.default(20),
+  TRIALDESK_TRUST_PROXY: bool.default(false),
   TRIALDESK_SECURE_COOKIES: bool.default(false),
   TRIALDESK_LOAD_REFERENCE: bool.default(true),
   TRIALDESK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
@@ -41,6 +43,9 @@ export interface Config {
   readonly sessionHours: number;
   readonly lockoutAttempts: number;
   readonly lockoutMinutes: number;
+  readonly signInSourceAttempts: number;
+  /** Behind a reverse proxy: take the client's address from X-Forwarded-For (for the sign-in throttle). */
+  readonly trustProxy: boolean;
   readonly secureCookies: boolean;
   readonly loadReferenceStudies: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
@@ -67,6 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: e.TRIALDESK_SESSION_HOURS,
     lockoutAttempts: e.TRIALDESK_LOCKOUT_ATTEMPTS,
     lockoutMinutes: e.TRIALDESK_LOCKOUT_MINUTES,
+    signInSourceAttempts: e.TRIALDESK_SIGNIN_SOURCE_ATTEMPTS,
+    trustProxy: e.TRIALDESK_TRUST_PROXY,
     secureCookies: e.TRIALDESK_SECURE_COOKIES,
     loadReferenceStudies: e.TRIALDESK_LOAD_REFERENCE,
     logLevel: e.TRIALDESK_LOG_LEVEL,

@@ -12,6 +12,7 @@ import { studyCommands } from './commands/study.command.js';
 import { subjectCommands } from './commands/subject.command.js';
 import { supplyCommands } from './commands/supply.command.js';
 import { treatmentCommands } from './commands/treatment.command.js';
+import { tokenCommands } from './commands/token.command.js';
 import { userCommands } from './commands/user.command.js';
 import { EXIT, reportError, type CliIo } from './io.js';
 
@@ -31,6 +32,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   migrateCommand(program, io, run);
   studyCommands(program, io, run);
   userCommands(program, io, run);
+  tokenCommands(program, io, run);
   auditCommands(program, io, run);
   subjectCommands(program, io, run);
   randomizationCommands(program, io, run);

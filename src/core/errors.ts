@@ -5,7 +5,7 @@ export const ERROR_CODES = [
   'forbidden',
   'not_found',
   'conflict',
-  'account_locked',
+  'rate_limited',
   'study_locked',
   'unavailable',
   'internal',

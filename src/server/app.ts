@@ -25,6 +25,8 @@ export interface ServerOptions {
   readonly version: string;
   /** The built web application to serve at `/` (WEB_ROOT); without one, `/` explains how to build it. */
   readonly webRoot?: string | null;
+  /** Behind a reverse proxy: the client's address from X-Forwarded-For (TRIALDESK_TRUST_PROXY). */
+  readonly trustProxy?: boolean;
 }
 
 /** The HTTP API: thin routes over the services, one error mapping, an OpenAPI document. */
@@ -32,6 +34,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
     bodyLimit: 5 * 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
   });
   await app.register(cookie);
   // Only JSON and YAML bodies: no text/plain, which a cross-site form could send.
@@ -44,6 +47,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // Central-lab CSV files: the raw stream, read by the import as it arrives (no body limit, no buffering).
   app.addContentTypeParser('text/csv', (_req, payload, done) => done(null, payload));
   app.setErrorHandler(errorHandler);
+  // Any /api answer may carry clinical data or a session's details: no browser or proxy may keep a
+  // copy (also errors and 404s, so nothing is cached by mistake). Set before routing, so it holds for
+  // every reply, including the error handler's and the not-found handler's.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.url === '/api' || request.url.startsWith('/api/') || request.url.startsWith('/api?'))
+      void reply.header('cache-control', 'no-store');
+    done();
+  });
   const appPages = await registerWebApp(app, options.webRoot ?? null, options.version);
   app.setNotFoundHandler((request, reply) => {
     if (appPages(request.method, request.url.split('?')[0] ?? '', reply)) return;

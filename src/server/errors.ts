@@ -14,8 +14,8 @@ export function httpStatus(code: ErrorCode): number {
       return 404;
     case 'conflict':
       return 409;
-    case 'account_locked':
-      return 423;
+    case 'rate_limited':
+      return 429;
     case 'study_locked':
       return 423;
     case 'unavailable':
@@ -44,6 +44,9 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
       ...(domain.details ? { details: { ...domain.details } } : {}),
     },
   };
+  // A refusal that passes with time (throttled sign-ins, a full password queue) says when to retry.
+  const retryAfter = domain.details?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') void reply.header('retry-after', String(Math.ceil(retryAfter)));
   void reply.status(httpStatus(domain.code)).send(body);
 }
 

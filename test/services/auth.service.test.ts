@@ -6,7 +6,7 @@ import type { Database } from '../../src/store/database.js';
 import { openDatabase } from '../../src/store/database.js';
 import { Store } from '../../src/store/store.js';
 import { engines, unique } from '../support/engines.js';
-import { PASSWORD, world, type World } from '../support/fixtures.js';
+import { authSettings, PASSWORD, world, type World } from '../support/fixtures.js';
 
 describe('password hashing', () => {
   it('uses scrypt with its parameters in the hash, and verifies only the right password', async () => {
@@ -60,85 +60,126 @@ describe.each(engines())('authentication on $name', (engine) => {
       message: 'Wrong username or password',
     });
     const [entry] = await failures(username);
-    expect(entry?.newValue).toEqual({ username, reason: 'unknown user' });
+    expect(entry?.newValue).toEqual({ username, reason: 'unknown user', throttledUntil: null });
   });
 
-  it('locks the account after five failures, refusing even the right password', async () => {
-    const caller = await w.user([]);
-    for (let i = 0; i < 4; i++)
-      await expect(
-        w.services.auth.signIn({ username: caller.username, password: 'nope nope nope' }),
-      ).rejects.toMatchObject({
-        code: 'unauthenticated',
-      });
-    await expect(
-      w.services.auth.signIn({ username: caller.username, password: 'nope nope nope' }),
-    ).rejects.toMatchObject({
-      code: 'account_locked',
-    });
-    await expect(
-      w.services.auth.signIn({ username: caller.username, password: PASSWORD }),
-    ).rejects.toMatchObject({
-      code: 'account_locked',
-    });
-    const locked = await w.store.read((r) =>
-      r.audit.list({ chain: 'global', action: 'auth.sign_in_failed_locked', limit: 1000 }),
+  /** The outcome of a sign-in: 'ok' or the error's code. */
+  const attempt = (auth: AuthService, username: string, password: string, source?: string) =>
+    auth.signIn({ username, password }, source).then(
+      () => 'ok',
+      (e: { code: string }) => e.code,
     );
-    expect(locked.some((e) => e.entityId === caller.userId)).toBe(true);
-  });
 
-  it('locks again after a lapsed lock: the count starts afresh, it does not stop counting', async () => {
+  it('makes one source wait after five failures for an account, while the owner signs in from theirs', async () => {
     const caller = await w.user([]);
-    const { sql } = await import('kysely');
-    await sql`update users set failed_sign_ins = 5, locked_until = now() - interval '1 minute' where id = ${caller.userId}`.execute(
-      database.db,
-    );
     const outcomes: string[] = [];
     for (let i = 0; i < 6; i++)
-      outcomes.push(
-        await w.services.auth.signIn({ username: caller.username, password: 'wrong wrong wrong' }).then(
-          () => 'ok',
-          (e: { code: string }) => e.code,
-        ),
-      );
-    expect(outcomes).toEqual([...Array(4).fill('unauthenticated'), 'account_locked', 'account_locked']);
+      outcomes.push(await attempt(w.services.auth, caller.username, 'nope nope nope', 'ip:10.0.0.66'));
+    expect(outcomes).toEqual([...Array(5).fill('unauthenticated'), 'rate_limited']);
+    // Even the right password waits from that source: it is not checked at all.
+    await expect(
+      w.services.auth.signIn({ username: caller.username, password: PASSWORD }, 'ip:10.0.0.66'),
+    ).rejects.toMatchObject({
+      code: 'rate_limited',
+      details: { retryAfterSeconds: expect.any(Number) as number },
+    });
+    // The account is not locked: its owner, elsewhere, signs in.
+    await expect(
+      w.services.auth.signIn({ username: caller.username, password: PASSWORD }, 'ip:10.0.0.7'),
+    ).resolves.toMatchObject({ token: expect.stringMatching(/^td_/) as string });
+    const failed = await failures(caller.username);
+    expect(failed).toHaveLength(5);
+    expect(failed.map((e) => (e.newValue as { throttledUntil: unknown }).throttledUntil === null)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 
-  it('counts parallel guesses one by one: no more than four wrong answers before the lock', async () => {
+  it('answers an unknown username exactly as a known one, throttle included', async () => {
+    const known = await w.user([]);
+    const unknown = `nobody-${unique()}`;
+    const run = async (username: string) => {
+      const outcomes: string[] = [];
+      for (let i = 0; i < 6; i++)
+        outcomes.push(await attempt(w.services.auth, username, 'guess guess', 'ip:a'));
+      return outcomes;
+    };
+    expect(await run(unknown)).toEqual(await run(known.username));
+  });
+
+  it('makes a source wait after 20 failures over any accounts, and only that source', async () => {
+    const auth = new AuthService(w.store, { ...authSettings, signInSourceAttempts: 3 });
+    const caller = await w.user([]);
+    const names = [`x-${unique()}`, `y-${unique()}`, caller.username];
+    for (const name of names)
+      expect(await attempt(auth, name, 'sprayed password', 'ip:10.9.9.9')).toBe('unauthenticated');
+    expect(await attempt(auth, `z-${unique()}`, 'sprayed password', 'ip:10.9.9.9')).toBe('rate_limited');
+    expect(await attempt(auth, caller.username, PASSWORD, 'ip:10.9.9.9')).toBe('rate_limited');
+    expect(await attempt(auth, caller.username, PASSWORD, 'ip:10.1.1.1')).toBe('ok');
+  });
+
+  it('forgets failures once the window has passed, then counts afresh', async () => {
+    let now = Date.now();
+    const auth = new AuthService(w.store, { ...authSettings, clock: () => now });
+    const caller = await w.user([]);
+    const wrong = () => attempt(auth, caller.username, 'wrong wrong wrong', 'ip:b');
+    for (let i = 0; i < 5; i++) expect(await wrong()).toBe('unauthenticated');
+    expect(await wrong()).toBe('rate_limited');
+    now += 14 * 60_000;
+    expect(await wrong()).toBe('rate_limited');
+    now += 61_000;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 6; i++) outcomes.push(await wrong());
+    expect(outcomes).toEqual([...Array(5).fill('unauthenticated'), 'rate_limited']);
+  });
+
+  it('counts parallel guesses one by one: no more than five are checked', async () => {
     const caller = await w.user([]);
     const outcomes = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        w.services.auth.signIn({ username: caller.username, password: 'parallel guess' }).then(
-          () => 'ok',
-          (e: { code: string }) => e.code,
-        ),
-      ),
+      Array.from({ length: 8 }, () => attempt(w.services.auth, caller.username, 'parallel guess', 'ip:c')),
     );
-    expect(outcomes.filter((o) => o === 'unauthenticated')).toHaveLength(4);
-    expect(outcomes.filter((o) => o === 'account_locked')).toHaveLength(4);
+    expect(outcomes.filter((o) => o === 'unauthenticated')).toHaveLength(5);
+    expect(outcomes.filter((o) => o === 'rate_limited')).toHaveLength(3);
+    expect(await failures(caller.username)).toHaveLength(5);
   });
 
-  it('counts a wrong password at re-authentication towards the lockout', async () => {
+  it('throttles wrong passwords at re-authentication per session, without locking the account', async () => {
     const caller = await w.user([]);
-    for (let i = 0; i < 4; i++)
+    for (let i = 0; i < 5; i++)
       await expect(w.services.auth.reauthenticate(caller, 'not it at all')).rejects.toMatchObject({
         code: 'unauthenticated',
       });
-    await expect(w.services.auth.reauthenticate(caller, 'not it at all')).rejects.toMatchObject({
-      code: 'account_locked',
+    await expect(w.services.auth.reauthenticate(caller, PASSWORD)).rejects.toMatchObject({
+      code: 'rate_limited',
     });
-  });
-
-  it('resets the failure count on a successful sign-in', async () => {
-    const caller = await w.user([]);
-    for (let i = 0; i < 4; i++)
-      await w.services.auth.signIn({ username: caller.username, password: 'bad bad bad' }).catch(() => null);
-    await w.services.auth.signIn({ username: caller.username, password: PASSWORD });
-    for (let i = 0; i < 4; i++)
-      await w.services.auth.signIn({ username: caller.username, password: 'bad bad bad' }).catch(() => null);
     await expect(
       w.services.auth.signIn({ username: caller.username, password: PASSWORD }),
     ).resolves.toBeDefined();
+  });
+
+  it('tells a disabled account apart only to someone who knows its password', async () => {
+    const caller = await w.user([]);
+    const { sql } = await import('kysely');
+    await sql`update users set disabled = true where id = ${caller.userId}`.execute(database.db);
+    await expect(
+      w.services.auth.signIn({ username: caller.username, password: 'not the password' }, 'ip:d'),
+    ).rejects.toMatchObject({ code: 'unauthenticated', message: 'Wrong username or password' });
+    await expect(
+      w.services.auth.signIn({ username: caller.username, password: PASSWORD }, 'ip:d'),
+    ).rejects.toMatchObject({ code: 'unauthenticated', message: 'This account is disabled' });
+  });
+
+  it('forgets a pair’s failures on a successful sign-in', async () => {
+    const caller = await w.user([]);
+    for (let i = 0; i < 4; i++)
+      expect(await attempt(w.services.auth, caller.username, 'bad bad bad', 'ip:e')).toBe('unauthenticated');
+    expect(await attempt(w.services.auth, caller.username, PASSWORD, 'ip:e')).toBe('ok');
+    for (let i = 0; i < 4; i++)
+      expect(await attempt(w.services.auth, caller.username, 'bad bad bad', 'ip:e')).toBe('unauthenticated');
+    expect(await attempt(w.services.auth, caller.username, PASSWORD, 'ip:e')).toBe('ok');
   });
 
   it('rejects a missing, unknown or expired session', async () => {

@@ -22,6 +22,8 @@ export const testConfig = (overrides: Partial<Config> = {}): Config => ({
   sessionHours: 12,
   lockoutAttempts: 5,
   lockoutMinutes: 15,
+  signInSourceAttempts: 20,
+  trustProxy: false,
   secureCookies: false,
   loadReferenceStudies: false,
   logLevel: 'silent',

@@ -191,6 +191,27 @@ describe.runIf(haveChromium)('the users page in Chromium', () => {
     await tab.close();
   });
 
+  it('marks who holds an unblinded role, and by whom it was granted', async () => {
+    const target = await web.server.user([]);
+    const granted = await web.server.call({
+      method: 'POST',
+      url: `/api/users/${target.id}/grants`,
+      token: web.trial.admin.token,
+      body: { role: 'unblinded_statistician', studyId: web.trial.id },
+    });
+    expect(granted.statusCode, granted.body).toBe(201);
+    const tab = await pageAs(browser, web, web.trial.admin);
+    const { page } = tab;
+    await openUsers(page);
+    const row = page.getByRole('row').filter({ hasText: target.username });
+    await eventually(() => row.textContent()).toContain('Unblinded');
+    expect(await row.textContent()).toContain(`unblinded, granted by ${web.trial.admin.username}`);
+    const admin = page.getByRole('row').filter({ hasText: web.trial.admin.username }).first();
+    expect(await admin.textContent()).not.toContain('Unblinded');
+    expect(tab.pageErrors).toEqual([]);
+    await tab.close();
+  });
+
   it('sends one request on a double click of Create user', async () => {
     const username = fresh('double');
     const tab = await pageAs(browser, web, web.trial.admin);

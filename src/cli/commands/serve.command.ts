@@ -36,6 +36,7 @@ export function serveCommand(program: Command, io: CliIo, run: (work: () => Prom
             logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel,
             version: VERSION,
             webRoot: WEB_ROOT,
+            trustProxy: config.trustProxy,
           });
           const address = await app.listen({ port: config.port, host: config.host });
           const url = address.replace('://[::1]', '://localhost').replace('://127.0.0.1', '://localhost');

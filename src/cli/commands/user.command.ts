@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { isRole, ROLES } from '../../core/auth/roles.js';
 import { createUserSchema, type GrantRoleInput } from '../../services/users/user.schemas.js';
+import { json } from '../format.js';
 import { usageError, type CliIo } from '../io.js';
 import { resolveStudy, withCaller, type CredentialOptions } from '../session.js';
 
@@ -70,5 +71,33 @@ export function userCommands(program: Command, io: CliIo, run: (work: () => Prom
           });
           return 0;
         }),
+    );
+
+  user
+    .command('list')
+    .description('List users (admin) with their state and who holds an unblinded role, granted by whom')
+    .option('--user <name>', 'sign in as (env TRIALDESK_USER)')
+    .option('--json', 'print JSON')
+    .action((opts: CredentialOptions & { json?: boolean }) =>
+      run(async () => {
+        const users = await withCaller(io, opts, (rt, caller) => rt.services.users.list(caller));
+        if (opts.json) {
+          io.out(json(users));
+          return 0;
+        }
+        for (const u of users) {
+          const state = u.disabled ? 'disabled' : u.mustChangePassword ? 'must change password' : 'active';
+          const unblinded = u.unblindedRoles
+            .map(
+              (g) =>
+                `${g.role} in ${g.studyId ?? 'all studies'} (granted by ${g.grantedBy?.name ?? 'unknown'})`,
+            )
+            .join('; ');
+          io.out(
+            `${u.username}\t${u.displayName}\t${state}${unblinded ? `\tUNBLINDED: ${unblinded}` : ''}\n`,
+          );
+        }
+        return 0;
+      }),
     );
 }

@@ -1,4 +1,10 @@
-import { changePasswordSchema, createTokenSchema, signInSchema } from '../../services/auth/auth.schemas.js';
+import { z } from 'zod';
+import {
+  changePasswordSchema,
+  createTokenSchema,
+  revokeTokenQuerySchema,
+  signInSchema,
+} from '../../services/auth/auth.schemas.js';
 import { defineRoute, SESSION_COOKIE } from '../route.js';
 
 export const authRoutes = (cookie: { secure: boolean }) => [
@@ -9,8 +15,9 @@ export const authRoutes = (cookie: { secure: boolean }) => [
     tag: 'auth',
     auth: false,
     body: signInSchema,
-    handler: async ({ body, services, reply }) => {
-      const issued = await services.auth.signIn(body);
+    handler: async ({ body, services, request, reply }) => {
+      // The address counts towards the sign-in throttle (the proxy's client address with TRUST_PROXY).
+      const issued = await services.auth.signIn(body, `ip:${request.ip}`);
       void reply.setCookie(SESSION_COOKIE, issued.token, {
         path: '/',
         httpOnly: true,
@@ -45,7 +52,8 @@ export const authRoutes = (cookie: { secure: boolean }) => [
   defineRoute({
     method: 'POST',
     url: '/api/auth/password',
-    summary: 'Changes the signed-in user’s password (required after a one-time password).',
+    summary:
+      'Changes the signed-in user’s password (required after a one-time password); ends their other sessions and API tokens.',
     tag: 'auth',
     auth: true,
     body: changePasswordSchema,
@@ -61,5 +69,29 @@ export const authRoutes = (cookie: { secure: boolean }) => [
     body: createTokenSchema,
     status: 201,
     handler: async ({ services, caller, body }) => services.auth.createApiToken(await caller(), body),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/auth/tokens',
+    summary: 'The signed-in user’s live API tokens: name, created, expires (never the secret).',
+    tag: 'auth',
+    auth: true,
+    handler: async ({ services, caller }) => {
+      const me = await caller();
+      return services.auth.listTokens(me, me.userId);
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/api/auth/tokens/:tokenId',
+    summary:
+      'Revokes an API token: your own, or anyone’s as an admin; `reason` (query) is kept in the audit trail.',
+    tag: 'auth',
+    auth: true,
+    params: z.strictObject({ tokenId: z.uuid('must be a token id') }),
+    query: revokeTokenQuerySchema,
+    status: 204,
+    handler: async ({ services, caller, params, query }) =>
+      services.auth.revokeToken(await caller(), params.tokenId, query.reason ?? null),
   }),
 ];

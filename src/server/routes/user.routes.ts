@@ -8,7 +8,8 @@ export const userRoutes = [
   defineRoute({
     method: 'GET',
     url: '/api/users',
-    summary: 'All users (admin).',
+    summary:
+      'All users (admin), each with `unblindedRoles`: the unblinded grants they hold and who granted each.',
     tag: 'users',
     auth: true,
     handler: async ({ services, caller }) => services.users.list(await caller()),
@@ -26,6 +27,23 @@ export const userRoutes = [
   }),
   defineRoute({
     method: 'GET',
+    url: '/api/tokens',
+    summary: 'Every user’s live API tokens (admin): owner, name, created, expires; never a secret.',
+    tag: 'users',
+    auth: true,
+    handler: async ({ services, caller }) => services.auth.listTokens(await caller(), null),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/users/:userId/tokens',
+    summary: 'A user’s live API tokens (admin, or the user themself).',
+    tag: 'users',
+    auth: true,
+    params: userParams,
+    handler: async ({ services, caller, params }) => services.auth.listTokens(await caller(), params.userId),
+  }),
+  defineRoute({
+    method: 'GET',
     url: '/api/users/:userId/grants',
     summary: 'A user’s active role grants (admin, or the user themself).',
     tag: 'users',
@@ -36,7 +54,8 @@ export const userRoutes = [
   defineRoute({
     method: 'POST',
     url: '/api/users/:userId/grants',
-    summary: 'Grants a role, globally, for a study, or for a site of a study.',
+    summary:
+      'Grants a role, globally, for a study, or for a site of a study. An unblinded role only by an admin, never to themself.',
     tag: 'users',
     auth: true,
     params: userParams,

@@ -28,3 +28,7 @@ export const createTokenSchema = z.strictObject({
   days: z.number().int().min(1).max(365).default(90),
 });
 export type CreateTokenInput = z.output<typeof createTokenSchema>;
+
+export const revokeTokenQuerySchema = z.strictObject({
+  reason: z.string().trim().min(1, 'must not be empty').max(500).optional(),
+});

@@ -1,14 +1,24 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DomainError } from '../../core/errors.js';
-import type { Repositories, Store } from '../../store/store.js';
-import { actorFor, ensurePasswordChanged, type Caller } from '../caller.js';
+import { DomainError, notFound } from '../../core/errors.js';
+import type { TokenRecord } from '../../store/repositories/session.repository.js';
+export type { TokenRecord };
+import type { Store } from '../../store/store.js';
+import { LOCAL_SOURCE } from './hash-limiter.js';
+import { actorFor, authorize, ensurePasswordChanged, type Caller } from '../caller.js';
 import type { ChangePasswordInput, CreateTokenInput, SignInInput } from './auth.schemas.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 
 export interface AuthSettings {
   readonly sessionHours: number;
+  /** Failed password checks for one account from one source before that pair must wait. */
   readonly lockoutAttempts: number;
+  /** How long failures are remembered, and so how long a throttled pair or source waits. */
   readonly lockoutMinutes: number;
+  /** Failed password checks from one source, over all accounts, before it must wait (default 20). */
+  readonly signInSourceAttempts?: number;
+  /** The clock of the throttle (tests move it instead of sleeping). */
+  readonly clock?: () => number;
 }
 
 export interface IssuedToken {
@@ -18,78 +28,73 @@ export interface IssuedToken {
   readonly mustChangePassword: boolean;
 }
 
-type Attempt = { kind: 'ok'; expiresAt: Date } | { kind: 'locked'; until: Date } | { kind: 'failed' };
-
 const newToken = (): string => `td_${randomBytes(32).toString('base64url')}`;
 const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 const badCredentials = (): DomainError => new DomainError('unauthenticated', 'Wrong username or password');
 
 export class AuthService {
+  private readonly throttle: SignInThrottle;
+
   constructor(
     private readonly store: Store,
     private readonly settings: AuthSettings,
-  ) {}
-
-  /**
-   * Signs a user in and opens a session. A wrong password counts towards the lockout; reaching the
-   * limit locks the account for the configured minutes. Failures are audited (and committed) too.
-   * The decision is taken on the user's row locked in the same transaction, so parallel guesses are
-   * counted one by one and none is confirmed once the account is locked.
-   */
-  async signIn(input: SignInInput): Promise<IssuedToken> {
-    const user = await this.store.read((r) => r.users.credentialsByUsername(input.username));
-    const actor = { userId: user?.id ?? null, name: input.username.toLowerCase(), role: 'self' };
-    if (!user) {
-      await burnPasswordCheck(input.password);
-      await this.store.write(actor, (r) => r.users.recordUnknownSignIn(input.username));
-      throw badCredentials();
-    }
-    const ok = !user.disabled && (await verifyPassword(input.password, user.passwordHash));
-    const token = newToken();
-    const outcome = await this.store.write(actor, async (r): Promise<Attempt> => {
-      const now = new Date();
-      const attempt = await this.settle(r, user.id, ok, now);
-      if (attempt.kind !== 'ok') return attempt;
-      await r.users.recordSignIn(user);
-      const expiresAt = new Date(now.getTime() + this.settings.sessionHours * 3_600_000);
-      await r.sessions.create({
-        userId: user.id,
-        tokenHash: tokenHash(token),
-        kind: 'session',
-        name: null,
-        expiresAt,
-      });
-      return { kind: 'ok', expiresAt };
-    });
-    switch (outcome.kind) {
-      case 'ok':
-        return { token, expiresAt: outcome.expiresAt, mustChangePassword: user.mustChangePassword };
-      case 'locked':
-        throw lockedError(outcome.until);
-      case 'failed':
-        throw user.disabled
-          ? new DomainError('unauthenticated', 'This account is disabled')
-          : badCredentials();
-    }
+  ) {
+    this.throttle = new SignInThrottle(
+      {
+        perAccountAndSource: settings.lockoutAttempts,
+        perSource: settings.signInSourceAttempts ?? 20,
+        windowMs: settings.lockoutMinutes * 60_000,
+      },
+      settings.clock,
+    );
   }
 
-  /** Applies the lockout policy to one checked password, on the locked user row. */
-  private async settle(r: Repositories, userId: string, ok: boolean, now: Date): Promise<Attempt> {
-    const state = await r.users.lockForSignIn(userId);
-    if (state.lockedUntil && state.lockedUntil > now) {
-      await r.users.recordRefusedWhileLocked(userId, state.lockedUntil);
-      return { kind: 'locked', until: state.lockedUntil };
+  /**
+   * Signs a user in and opens a session. `source` is the caller's address (the CLI has none).
+   * An unknown username and a wrong password give the same answer, after the same work (a password
+   * check either way), and count the same towards the throttle: nothing tells accounts apart. Too
+   * many failures make that account-and-source pair (or that source) wait, answered with 429 and
+   * Retry-After; the account itself is never locked, so a guesser cannot lock its owner out.
+   * Failures are audited (and committed).
+   */
+  async signIn(input: SignInInput, source: string = LOCAL_SOURCE): Promise<IssuedToken> {
+    const account = input.username.trim().toLowerCase();
+    const ticket = this.throttle.begin(account, source);
+    try {
+      const user = await this.store.read((r) => r.users.credentialsByUsername(account));
+      const actor = { userId: user?.id ?? null, name: account, role: 'self' };
+      let ok = false;
+      if (user) ok = await verifyPassword(input.password, user.passwordHash, source);
+      else await burnPasswordCheck(input.password, source);
+      if (!user || !ok) {
+        const throttledUntil = ticket.failed();
+        await this.store.write(actor, (r) =>
+          user
+            ? r.users.recordFailedSignIn(user.id, throttledUntil)
+            : r.users.recordUnknownSignIn(account, throttledUntil),
+        );
+        throw badCredentials();
+      }
+      // Only someone who knows the password learns that the account is disabled.
+      if (user.disabled) throw new DomainError('unauthenticated', 'This account is disabled');
+      ticket.succeeded();
+      const token = newToken();
+      const expiresAt = new Date(Date.now() + this.settings.sessionHours * 3_600_000);
+      await this.store.write(actor, async (r) => {
+        await r.users.recordSignIn(user);
+        await r.sessions.create({
+          userId: user.id,
+          tokenHash: tokenHash(token),
+          kind: 'session',
+          name: null,
+          expiresAt,
+        });
+      });
+      return { token, expiresAt, mustChangePassword: user.mustChangePassword };
+    } finally {
+      ticket.release();
     }
-    if (ok) return { kind: 'ok', expiresAt: now };
-    // A lock that has lapsed starts a fresh count.
-    const failures = (state.lockedUntil ? 0 : state.failedSignIns) + 1;
-    const lockUntil =
-      failures >= this.settings.lockoutAttempts
-        ? new Date(now.getTime() + this.settings.lockoutMinutes * 60_000)
-        : null;
-    await r.users.recordFailedSignIn(userId, state.failedSignIns, failures, lockUntil);
-    return lockUntil ? { kind: 'locked', until: lockUntil } : { kind: 'failed' };
   }
 
   /** The caller behind a session cookie or API token; unknown, expired or revoked → 401. */
@@ -129,20 +134,33 @@ export class AuthService {
     });
   }
 
-  /** Re-checks the caller's password (for signatures, unblinding, password changes). */
+  /**
+   * Re-checks the caller's password (for signatures, unblinding, password changes). Wrong answers
+   * are throttled per session like sign-ins per source: a stolen session cannot guess on and on.
+   */
   async reauthenticate(caller: Caller, password: string): Promise<void> {
-    const user = await this.store.read((r) => r.users.credentialsByUsername(caller.username));
-    if (!user) throw new DomainError('unauthenticated', 'Your account no longer exists');
-    const ok = await verifyPassword(password, user.passwordHash);
-    // A wrong password here counts towards the lockout like a failed sign-in.
-    const outcome = await this.store.write(actorFor(caller, 'self'), (r) =>
-      this.settle(r, user.id, ok, new Date()),
-    );
-    if (outcome.kind === 'locked') throw lockedError(outcome.until);
-    if (outcome.kind === 'failed')
+    const ticket = this.throttle.begin(caller.username, `session:${caller.sessionId}`);
+    try {
+      const user = await this.store.read((r) => r.users.credentialsByUsername(caller.username));
+      if (!user) throw new DomainError('unauthenticated', 'Your account no longer exists');
+      if (await verifyPassword(password, user.passwordHash)) {
+        ticket.succeeded();
+        return;
+      }
+      const throttledUntil = ticket.failed();
+      await this.store.write(actorFor(caller, 'self'), (r) =>
+        r.users.recordFailedSignIn(user.id, throttledUntil),
+      );
       throw new DomainError('unauthenticated', 'Password check failed: the password is wrong');
+    } finally {
+      ticket.release();
+    }
   }
 
+  /**
+   * Changes the caller's password and ends every other session and API token of theirs in the same
+   * transaction (whoever knew the old password may hold one); the session that changed it goes on.
+   */
   async changePassword(caller: Caller, input: ChangePasswordInput): Promise<void> {
     await this.reauthenticate(caller, input.currentPassword);
     if (input.currentPassword === input.newPassword)
@@ -152,7 +170,9 @@ export class AuthService {
     const hash = await hashPassword(input.newPassword);
     await this.store.write(actorFor(caller, 'self'), async (r) => {
       const user = await r.users.get(caller.userId);
-      if (user) await r.users.setPassword(user, hash, false);
+      if (!user) throw new DomainError('unauthenticated', 'Your account no longer exists');
+      await r.users.setPassword(user, hash, false);
+      await r.sessions.revokeAllOfUser(user.id, caller.sessionId, 'password changed');
     });
   }
 
@@ -172,12 +192,34 @@ export class AuthService {
     );
     return { token, expiresAt, mustChangePassword: false };
   }
-}
 
-function lockedError(until: Date): DomainError {
-  return new DomainError(
-    'account_locked',
-    `Too many failed sign-ins: the account is locked until ${until.toISOString()}`,
-    { lockedUntil: until.toISOString() },
-  );
+  /**
+   * Live API tokens (never their secrets): the caller's own, or, for an admin, another user's
+   * (`userId`) or everyone's (`userId` null).
+   */
+  async listTokens(caller: Caller, userId: string | null): Promise<TokenRecord[]> {
+    if (userId === caller.userId) ensurePasswordChanged(caller, 'auth.token_list');
+    else authorize(caller, 'user.manage');
+    return this.store.read(async (r) => {
+      if (userId !== null && !(await r.users.get(userId))) throw notFound('User', userId);
+      return r.sessions.listTokens(userId, new Date());
+    });
+  }
+
+  /** Revokes a live API token: the owner's own, or anyone's by an admin; audited with the reason. */
+  async revokeToken(caller: Caller, tokenId: string, reason: string | null): Promise<void> {
+    const token = await this.store.read((r) => r.sessions.getActiveById(tokenId));
+    // A session cookie is not a token: ended by signing out (or a password change), not here.
+    if (!token || token.kind !== 'api') throw notFound('API token', tokenId);
+    let actor;
+    if (token.userId === caller.userId) {
+      ensurePasswordChanged(caller, 'auth.token_revoke');
+      actor = actorFor(caller, 'self');
+    } else actor = authorize(caller, 'user.manage');
+    await this.store.write(actor, async (r) => {
+      const live = await r.sessions.getActiveById(tokenId);
+      if (!live) throw notFound('API token', tokenId);
+      await r.sessions.revoke(live, reason);
+    });
+  }
 }

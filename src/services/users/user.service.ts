@@ -1,6 +1,6 @@
-import { ROLE_INFO, grantScopeOf, type GrantScope } from '../../core/auth/roles.js';
-import { DomainError, conflict, notFound, validationError } from '../../core/errors.js';
-import type { GrantRecord } from '../../store/repositories/grant.repository.js';
+import { ROLES, ROLE_INFO, grantScopeOf, type GrantScope, type Role } from '../../core/auth/roles.js';
+import { DomainError, conflict, forbidden, notFound, validationError } from '../../core/errors.js';
+import type { GrantRecord, GrantWithGrantor } from '../../store/repositories/grant.repository.js';
 import type { UserRecord } from '../../store/repositories/user.repository.js';
 import type { Repositories, Store } from '../../store/store.js';
 import { generatePassword, hashPassword } from '../auth/password.js';
@@ -13,12 +13,26 @@ export interface CreatedUser {
   readonly oneTimePassword?: string;
 }
 
+/** A user in the admin's list, with the unblinded roles they hold: who can see the masked arms. */
+export interface UserListEntry extends UserRecord {
+  readonly unblindedRoles: readonly GrantWithGrantor[];
+}
+
+/** The roles that see masked allocations: granted only by an admin to someone else. */
+const UNBLINDED_ROLES: readonly Role[] = ROLES.filter((role) => !ROLE_INFO[role].blinded);
+
 export class UserService {
   constructor(private readonly store: Store) {}
 
-  async list(caller: Caller): Promise<UserRecord[]> {
+  async list(caller: Caller): Promise<UserListEntry[]> {
     authorize(caller, 'user.manage');
-    return this.store.read((r) => r.users.list());
+    return this.store.read(async (r) => {
+      const unblinded = await r.grants.withRolesAndGrantors(UNBLINDED_ROLES);
+      return (await r.users.list()).map((user) => ({
+        ...user,
+        unblindedRoles: unblinded.filter((g) => g.userId === user.id),
+      }));
+    });
   }
 
   async create(caller: Caller, input: CreateUserInput): Promise<CreatedUser> {
@@ -74,10 +88,17 @@ export class UserService {
     const scope = checkScope(input, '');
     // Global roles and the unblinded role are the admin's to grant: a blinded data manager must not be
     // able to unblind anyone, themselves included. Nobody but an admin grants themself anything.
-    const adminOnly = scope === 'global' || !ROLE_INFO[input.role].blinded || userId === caller.userId;
+    const unblinded = !ROLE_INFO[input.role].blinded;
+    const adminOnly = scope === 'global' || unblinded || userId === caller.userId;
     const actor = adminOnly
       ? authorize(caller, 'user.manage')
       : authorize(caller, 'grant.manage', { studyId: input.studyId ?? null });
+    // The admin is blinded: unblinding takes a second person, another admin (see the README).
+    if (unblinded && userId === caller.userId)
+      throw forbidden(
+        `grant ${input.role}`,
+        'an unblinded role is granted by another administrator, never to oneself',
+      );
     const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
     return this.store.write(actor, async (r) => {
       if (!(await r.users.get(userId))) throw notFound('User', userId);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Role } from '../../core/auth/roles.js';
 import { Repository } from './repository.js';
 
@@ -31,6 +32,11 @@ const toGrant = (r: GrantRow): GrantRecord => ({
 });
 const columns = ['id', 'user_id', 'role', 'study_id', 'site_id', 'expires_at', 'created_at'] as const;
 
+/** A grant with who granted it, as its audit entry records (null: the system, e.g. the first admin). */
+export interface GrantWithGrantor extends GrantRecord {
+  readonly grantedBy: { readonly userId: string | null; readonly name: string } | null;
+}
+
 export class GrantRepository extends Repository {
   /** Active (not revoked) grants of a user, expired ones included: the caller checks expiry. */
   async forUser(userId: string): Promise<GrantRecord[]> {
@@ -52,6 +58,39 @@ export class GrantRepository extends Repository {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return row && toGrant(row);
+  }
+
+  /** Active grants of the roles given, each with its grantor from the grant's audit entry. */
+  async withRolesAndGrantors(roles: readonly Role[]): Promise<GrantWithGrantor[]> {
+    if (roles.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('role_grants as g')
+      .leftJoin('audit_log as a', (join) =>
+        join
+          .on('a.entity_type', '=', 'role_grant')
+          .on('a.action', '=', 'grant.create')
+          .on('a.entity_id', '=', sql<string>`g.id::text`),
+      )
+      .select([
+        'g.id',
+        'g.user_id',
+        'g.role',
+        'g.study_id',
+        'g.site_id',
+        'g.expires_at',
+        'g.created_at',
+        'a.actor_id',
+        'a.actor_name',
+      ])
+      .where('g.role', 'in', roles)
+      .where('g.revoked_at', 'is', null)
+      .orderBy('g.created_at')
+      .orderBy('g.id')
+      .execute();
+    return rows.map((r) => ({
+      ...toGrant(r),
+      grantedBy: r.actor_name === null ? null : { userId: r.actor_id, name: r.actor_name },
+    }));
   }
 
   async forStudy(studyId: string): Promise<GrantRecord[]> {

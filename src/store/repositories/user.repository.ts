@@ -107,58 +107,35 @@ export class UserRepository extends Repository {
     return user;
   }
 
-  /** The lockout state, with the user's row locked until the transaction ends (one attempt at a time). */
-  async lockForSignIn(userId: string): Promise<{ failedSignIns: number; lockedUntil: Date | null }> {
+  /**
+   * A wrong password for an existing account: the count is kept for the record (it locks nothing);
+   * `throttledUntil` says when this failure made its account-and-source pair wait.
+   */
+  async recordFailedSignIn(userId: string, throttledUntil: Date | null): Promise<void> {
     const row = await this.trx
-      .selectFrom('users')
-      .select(['failed_sign_ins', 'locked_until'])
-      .where('id', '=', userId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    return { failedSignIns: row.failed_sign_ins, lockedUntil: row.locked_until };
-  }
-
-  /** Sets the failure count after a wrong password; `lockUntil` locks the account, null clears a lapsed lock. */
-  async recordFailedSignIn(
-    userId: string,
-    previous: number,
-    failures: number,
-    lockUntil: Date | null,
-  ): Promise<void> {
-    await this.trx
       .updateTable('users')
-      .set({ failed_sign_ins: failures, locked_until: lockUntil })
+      .set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1) }))
       .where('id', '=', userId)
-      .execute();
+      .returning('failed_sign_ins')
+      .executeTakeFirstOrThrow();
     await this.audit({
       studyId: null,
-      action: lockUntil ? 'auth.sign_in_failed_locked' : 'auth.sign_in_failed',
+      action: 'auth.sign_in_failed',
       entityType: 'user',
       entityId: userId,
-      oldValue: { failedSignIns: previous },
-      newValue: { failedSignIns: failures, lockedUntil: lockUntil },
-    });
-  }
-
-  /** An attempt refused because the account is locked: audited, the lock unchanged. */
-  async recordRefusedWhileLocked(userId: string, lockedUntil: Date): Promise<void> {
-    await this.audit({
-      studyId: null,
-      action: 'auth.sign_in_refused_locked',
-      entityType: 'user',
-      entityId: userId,
-      newValue: { lockedUntil },
+      oldValue: { failedSignIns: row.failed_sign_ins - 1 },
+      newValue: { failedSignIns: row.failed_sign_ins, throttledUntil },
     });
   }
 
   /** A sign-in attempt for an account that does not exist, audited without revealing anything. */
-  async recordUnknownSignIn(username: string): Promise<void> {
+  async recordUnknownSignIn(username: string, throttledUntil: Date | null): Promise<void> {
     await this.audit({
       studyId: null,
       action: 'auth.sign_in_failed',
       entityType: 'user',
       entityId: null,
-      newValue: { username: username.toLowerCase(), reason: 'unknown user' },
+      newValue: { username: username.toLowerCase(), reason: 'unknown user', throttledUntil },
     });
   }
 

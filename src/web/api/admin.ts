@@ -3,12 +3,12 @@
  * server reaches the bundle), and the request bodies the users page sends.
  */
 import type { Role } from '../../core/auth/roles.js';
-import type { CreatedUser as CreatedUserRecord } from '../../services/users/user.service.js';
+import type { CreatedUser as CreatedUserRecord, UserListEntry } from '../../services/users/user.service.js';
 import type { GrantRecord } from '../../store/repositories/grant.repository.js';
-import type { UserRecord } from '../../store/repositories/user.repository.js';
 import type { Wire } from './client.js';
 
-export type User = Wire<UserRecord>;
+/** `GET /api/users`: a user with the unblinded roles they hold and who granted each. */
+export type User = Wire<UserListEntry>;
 export type UserGrant = Wire<GrantRecord>;
 /** `POST /api/users`: the user, and the one-time password when the server generated one (shown once). */
 export type CreatedUser = Wire<CreatedUserRecord>;

@@ -60,7 +60,8 @@ function UserRow({
   readonly onGrantFor: (userId: string) => void;
   readonly onRevoked: () => Promise<void>;
 }): ReactNode {
-  const locked = user.lockedUntil !== null && new Date(user.lockedUntil) > new Date();
+  // Who granted each unblinded role: the server keeps it from the grant's audit entry.
+  const grantors = new Map(user.unblindedRoles.map((g) => [g.id, g.grantedBy?.name ?? 'the system']));
   return (
     <tr>
       <th scope="row">
@@ -76,15 +77,22 @@ function UserRow({
       </th>
       <td>
         {user.disabled ? <Badge tone="bad">Disabled</Badge> : null}
-        {locked ? <Badge tone="warn">Locked</Badge> : null}
         {user.mustChangePassword ? <Badge tone="info">Must change password</Badge> : null}
-        {!user.disabled && !locked && !user.mustChangePassword ? <Badge tone="good">Active</Badge> : null}
+        {!user.disabled && !user.mustChangePassword ? <Badge tone="good">Active</Badge> : null}
+        {user.unblindedRoles.length > 0 ? <Badge tone="warn">Unblinded</Badge> : null}
       </td>
       <td>
         {grants.length === 0 ? <span className="muted">No role</span> : null}
         <ul className="grant-list">
           {grants.map((g) => (
-            <GrantItem key={g.id} grant={g} directory={directory} who={user.username} onRevoked={onRevoked} />
+            <GrantItem
+              key={g.id}
+              grant={g}
+              directory={directory}
+              who={user.username}
+              grantedBy={grantors.get(g.id) ?? null}
+              onRevoked={onRevoked}
+            />
           ))}
         </ul>
       </td>
@@ -102,11 +110,14 @@ function GrantItem({
   grant,
   directory,
   who,
+  grantedBy,
   onRevoked,
 }: {
   readonly grant: UserGrant;
   readonly directory: Directory;
   readonly who: string;
+  /** Set for an unblinded role: the administrator who granted it. */
+  readonly grantedBy: string | null;
   readonly onRevoked: () => Promise<void>;
 }): ReactNode {
   const [open, setOpen] = useState(false);
@@ -127,6 +138,7 @@ function GrantItem({
   return (
     <li>
       <span>{label}</span>
+      {grantedBy !== null ? <span className="muted"> · unblinded, granted by {grantedBy}</span> : null}
       {grant.expiresAt ? (
         <span className="muted">
           {' '}

@@ -55,3 +55,52 @@ export async function rscript(script: string, ...args: string[]): Promise<string
   });
   return stdout;
 }
+
+/** What R printed for one file: per reader, the dimensions and each variable's values as printed. */
+export interface RReading {
+  rows: number;
+  names: string[];
+  values: Map<string, string[]>;
+  labels?: string[];
+}
+
+/** Parses xpt-read.R's output: for each reader (haven, foreign), one RReading per file, in order. */
+export function parseRReadings(stdout: string): Map<string, RReading[]> {
+  const out = new Map<string, RReading[]>();
+  for (const line of stdout.split('\n')) {
+    if (line.trim() === '') continue;
+    const [reader = '', k = '', kind = '', ...rest] = line.replace(/\t$/, '').split('\t');
+    const files = out.get(reader) ?? [];
+    out.set(reader, files);
+    const i = Number(k) - 1;
+    if (kind === 'dims')
+      files[i] = { rows: Number(rest[0]), names: (rest[2] ?? '').split(','), values: new Map() };
+    else if (kind === 'labels') files[i]!.labels = (rest[0] ?? '').split('|');
+    else {
+      const values = files[i]!.values.get(kind) ?? [];
+      values.push(rest[1] ?? '');
+      files[i]!.values.set(kind, values);
+    }
+  }
+  return out;
+}
+
+/** Our value as xpt-read.R prints it (strings: hex of the bytes, as given by `bytes`). */
+export function asR(
+  value: unknown,
+  reader: 'haven' | 'foreign',
+  bytes: (s: string) => Uint8Array = (s) => new TextEncoder().encode(s),
+): string {
+  if (typeof value === 'string') return `s:${Buffer.from(bytes(value)).toString('hex')}`;
+  if (value === null) return 'NA';
+  if (typeof value === 'object') {
+    const code = (value as { sasMissing: string }).sasMissing;
+    return reader === 'haven' ? `NA(${code.toLowerCase()})` : 'NA';
+  }
+  if (typeof value === 'number') return String(value);
+  throw new Error(`not a transport value: ${typeof value}`);
+}
+
+/** Equal as R printed it: same string, or the same double (R prints 17 digits, JavaScript the shortest). */
+export const sameAsR = (ours: string, r: string): boolean =>
+  ours === r || (!ours.startsWith('s:') && !ours.startsWith('NA') && Number(ours) === Number(r));

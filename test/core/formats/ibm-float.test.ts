@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IBM_MAX, IBM_MIN, readIbm, writeIbm } from '../../../src/core/formats/xpt/ibm-float.js';
+import { IBM_MAX, IBM_MIN, ibmProblem, readIbm, writeIbm } from '../../../src/core/formats/xpt/ibm-float.js';
 
 const hex = (x: number): string => {
   const view = new DataView(new ArrayBuffer(8));
@@ -32,10 +32,13 @@ describe('IBM 360 floating point', () => {
     expect(roundTrip(IBM_MIN)).toBe(IBM_MIN);
   });
 
-  it('writes the largest double it accepts as the largest IBM number, which reads back as it', () => {
-    expect(hex(IBM_MAX)).toBe('7fffffffffffffff');
-    expect(hex(-IBM_MAX)).toBe('ffffffffffffffff');
-    expect(roundTrip(IBM_MAX)).toBe(IBM_MAX);
+  it('writes doubles up to the last below 16^63 exactly, and refuses larger ones', () => {
+    expect(hex(IBM_MAX)).toBe('7ffffffffffffff8'); // fraction 2^56 - 2^3: the double's 53 bits
+    expect(roundTrip(-IBM_MAX)).toBe(-IBM_MAX);
+    expect(ibmProblem(IBM_MAX)).toBeNull();
+    expect(ibmProblem(2 ** 252)).toMatch(/beyond the largest IBM floating-point number/);
+    expect(ibmProblem(Number.NaN)).toMatch(/NaN/);
+    expect(ibmProblem(-Infinity)).toMatch(/cannot be stored/);
   });
 
   it('is exact for every safe integer', () => {

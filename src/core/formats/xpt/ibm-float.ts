@@ -11,11 +11,10 @@
 /** Smallest positive normalised IBM value, 16^-65: anything smaller in magnitude is written as zero. */
 export const IBM_MIN = 16 ** -65;
 /**
- * The largest double written: 2^252 (16^63), the double nearest the largest IBM number,
- * (1 - 16^-14) * 16^63, which it stands for (that one rounds to it when read back).
+ * The largest double written, the last below 16^63 (about 7.2e75). The largest IBM number,
+ * (1 - 16^-14) * 16^63, is left out: haven reads it as infinity, and it rounds to 16^63 as a double.
  */
-export const IBM_MAX = 2 ** 252;
-const IBM_MAX_BYTES = [0x7fffffff, 0xffffffff] as const;
+export const IBM_MAX = 2 ** 252 - 2 ** 199;
 
 const TWO_32 = 2 ** 32;
 const scratch = new DataView(new ArrayBuffer(8));
@@ -39,11 +38,6 @@ export function writeIbm(view: DataView, offset: number, x: number): void {
     // Zero is all zero bytes, -0 included: R's readers take 0x80 followed by zeros for a missing value.
     view.setUint32(offset, 0);
     view.setUint32(offset + 4, 0);
-    return;
-  }
-  if (a === IBM_MAX) {
-    view.setUint32(offset, negative ? 0xffffffff : IBM_MAX_BYTES[0]);
-    view.setUint32(offset + 4, IBM_MAX_BYTES[1]);
     return;
   }
   // a lies in [2^(p-1), 2^p): read p from the double's own exponent field, never from a logarithm.

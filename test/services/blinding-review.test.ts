@@ -7,7 +7,7 @@ import { KIT_NUMBER_LIMIT, newKitNumbers } from '../../src/core/supply/kits.js';
 import type { Database } from '../../src/store/database.js';
 import { engines } from '../support/engines.js';
 import { PASSWORD, world, type World } from '../support/fixtures.js';
-import { eligibleNr, nrTrial, screenAndRandomize } from '../support/trial.js';
+import { completeAndElect, eligibleNr, nrTrial, screenAndRandomize } from '../support/trial.js';
 
 /** Findings of the independent review of randomization and supply, each pinned by a test. */
 describe.each(engines())('blinding and supply safeguards on $name', (engine) => {
@@ -74,7 +74,7 @@ describe.each(engines())('blinding and supply safeguards on $name', (engine) => 
       code: 'conflict',
       message: expect.stringMatching(/has not elected/),
     });
-    await w.services.randomization.electExtension(t.coordinators[0]!, id, { option: 'SWITCH' });
+    await completeAndElect(w, t, id, 'SWITCH');
     const reason = 'Suspected serious adverse reaction';
     expect(
       (await w.services.randomization.unblind(t.investigators[0]!, id, { reason, password: PASSWORD })).arm,
@@ -157,7 +157,7 @@ describe.each(engines())('blinding and supply safeguards on $name', (engine) => 
   it('cannot recover an arm from a redacted entry’s hash by trying every arm', async () => {
     const t = await nrTrial(w, { kitsPerDrug: 6 });
     const { subject } = await screenAndRandomize(w, t);
-    await w.services.randomization.electExtension(t.coordinators[0]!, subject.id, { option: 'SWITCH' });
+    await completeAndElect(w, t, subject.id, 'SWITCH');
     const [entry] = await w.services.audit.list(t.dm, {
       studyId: t.studyId,
       action: 'randomization.reassign',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/database.js';
 import { engines } from '../support/engines.js';
 import { PASSWORD, world, type World } from '../support/fixtures.js';
-import { eligibleNr, nrTrial, screenAndRandomize } from '../support/trial.js';
+import { completeAndElect, eligibleNr, nrTrial, screenAndRandomize } from '../support/trial.js';
 
 const ARMS = ['TRIPLE', 'DOUBLE', 'CONTROL'];
 
@@ -181,9 +181,7 @@ describe.each(engines())('randomization on $name', (engine) => {
     const results = [];
     for (let i = 0; i < 6; i++) results.push(await screenAndRandomize(w, t));
     for (const { subject } of results) {
-      const answer = await w.services.randomization.electExtension(t.coordinators[0]!, subject.id, {
-        option: 'SWITCH',
-      });
+      const answer = await completeAndElect(w, t, subject.id, 'SWITCH');
       expect(answer).toEqual({ phase: 'EXT', option: 'SWITCH' });
       const kits = await w.services.randomization.dispense(t.coordinators[0]!, subject.id, { visit: 'W16' });
       expect(kits.map((k) => k.drug).sort()).toEqual(['CELGOSIVIR', 'PEGIFN', 'RBV']);

@@ -98,3 +98,24 @@ export async function screenAndRandomize(w: World, t: Trial, site = 0, priorResp
   });
   return { subject, allocation };
 }
+
+/** Records the main phase as completed today: the protocol's condition for the extension election. */
+export async function completeMainPhase(w: World, t: Trial, subjectId: string, site = 0): Promise<void> {
+  await w.services.capture.recordDisposition(t.coordinators[site]!, subjectId, {
+    phase: 'MAIN',
+    status: 'completed',
+    date: new Date().toISOString().slice(0, 10),
+  });
+}
+
+/** Completes the main phase, then records the extension election `option`. */
+export async function completeAndElect(
+  w: World,
+  t: Trial,
+  subjectId: string,
+  option: string,
+  site = 0,
+): Promise<{ phase: string; option: string }> {
+  await completeMainPhase(w, t, subjectId, site);
+  return w.services.randomization.electExtension(t.coordinators[site]!, subjectId, { option });
+}

@@ -8,12 +8,8 @@ export interface Election {
   readonly toArm: string;
 }
 
-/**
- * The arm a subject on `currentArm` is on after electing `optionCode` in the protocol's extension.
- * A switch requested from an arm the option does not switch from keeps the subject where they are,
- * without an error: refusing would tell a blinded site the subject's arm.
- */
-export function resolveElection(protocol: Protocol, currentArm: string, optionCode: string): Election {
+/** The extension phase and the option `optionCode` of its election; a validation error naming the options. */
+export function electionOption(protocol: Protocol, optionCode: string) {
   const phase = protocol.phases.find((p) => p.election !== undefined);
   if (!phase?.election) throw validationError('The protocol has no extension to elect');
   const option = phase.election.options.find((o) => o.code === optionCode);
@@ -21,6 +17,16 @@ export function resolveElection(protocol: Protocol, currentArm: string, optionCo
     throw validationError(`Unknown extension option ${optionCode}`, [
       { path: 'option', message: `must be one of ${phase.election.options.map((o) => o.code).join(', ')}` },
     ]);
+  return { phase, option };
+}
+
+/**
+ * The arm a subject on `currentArm` is on after electing `optionCode` in the protocol's extension.
+ * A switch requested from an arm the option does not switch from keeps the subject where they are,
+ * without an error: refusing would tell a blinded site the subject's arm.
+ */
+export function resolveElection(protocol: Protocol, currentArm: string, optionCode: string): Election {
+  const { phase, option } = electionOption(protocol, optionCode);
   if (option.assignment === 'same')
     return { phase: phase.code, option: option.code, fromArm: currentArm, toArm: currentArm };
   const { toArm, fromArms } = option.assignment;

@@ -1,5 +1,6 @@
 import { conflict, DomainError, notFound, validationError } from '../../core/errors.js';
-import { resolveElection } from '../../core/extension/election.js';
+import { electionOption, resolveElection } from '../../core/extension/election.js';
+import { electionRefusal } from '../../core/extension/gate.js';
 import type { Protocol } from '../../core/protocol/schema.js';
 import {
   allocateWithCaps,
@@ -375,14 +376,21 @@ export class RandomizationService {
   ): Promise<{ phase: string; option: string }> {
     const { subject, actor } = await this.subjectFor(caller, subjectId, 'subject.elect_extension');
     return this.store.write(actor, async (r) => {
+      // The subject's row lock orders this against a concurrent change of the main disposition.
       await r.subjects.getForUpdate(subjectId);
       const { protocol, status } = await currentProtocol(r, subject.studyId, { forWrite: true });
       ensureOpen(status);
+      // The input first (400 naming the options), then the subject's state (409 naming the rule).
+      electionOption(protocol, input.option);
       const a = await r.randomization.bySubject(subjectId);
+      const refusal = electionRefusal(protocol, {
+        randomized: a !== undefined,
+        dispositions: await r.capture.dispositions(subjectId),
+        electedPhases: (await r.randomization.reassignments(subjectId)).map((x) => x.phaseCode),
+      });
+      if (refusal) throw conflict(`No extension election for ${subject.screeningNumber}: ${refusal}`);
       if (!a) throw conflict(`Subject ${subject.screeningNumber} is not randomized: no extension to elect`);
       const election = resolveElection(protocol, a.armCode, input.option);
-      if ((await r.randomization.reassignments(subjectId)).some((x) => x.phaseCode === election.phase))
-        throw conflict(`Subject ${subject.screeningNumber} has already made the ${election.phase} election`);
       await r.randomization.reassign({
         studyId: subject.studyId,
         subjectId,

@@ -1,3 +1,4 @@
+import type { RandomSource } from '../core/supply/random.js';
 import type { Store } from '../store/store.js';
 import { AuditService } from './audit/audit.service.js';
 import { AnalysisService } from './analysis/analysis.service.js';
@@ -28,7 +29,12 @@ export interface Services {
   readonly sdtmImport: SdtmImportService;
 }
 
-export function createServices(store: Store, settings: AuthSettings): Services {
+/** `random` feeds supply's draws (kit numbers, mixes, picks): the OS's CSPRNG unless a test seeds it. */
+export function createServices(
+  store: Store,
+  settings: AuthSettings,
+  options: { random?: RandomSource } = {},
+): Services {
   const auth = new AuthService(store, settings);
   return {
     auth,
@@ -36,8 +42,8 @@ export function createServices(store: Store, settings: AuthSettings): Services {
     studies: new StudyService(store),
     audit: new AuditService(store),
     subjects: new SubjectService(store),
-    randomization: new RandomizationService(store, auth),
-    supply: new SupplyService(store),
+    randomization: new RandomizationService(store, auth, options.random),
+    supply: new SupplyService(store, options.random),
     capture: new CaptureService(store, auth),
     queries: new QueryService(store),
     labImports: new LabImportService(store),

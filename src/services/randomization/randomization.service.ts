@@ -18,6 +18,7 @@ import {
   type StratumSequence,
 } from '../../core/randomization/index.js';
 import { covers, kitsNeeded } from '../../core/supply/kits.js';
+import { cryptoRandom, type RandomSource } from '../../core/supply/random.js';
 import type {
   AllocationRecord,
   UnblindingEventRecord,
@@ -84,6 +85,7 @@ export class RandomizationService {
   constructor(
     private readonly store: Store,
     private readonly auth: AuthService,
+    private readonly random: RandomSource = cryptoRandom,
   ) {}
 
   /**
@@ -231,6 +233,7 @@ export class RandomizationService {
         visitCode: visit,
         needs: kitsNeeded(protocol, arm, visit),
         usableAfter: today(),
+        random: this.random,
       });
       // The stock check above holds the study lock, but a visit dispensing elsewhere may have just taken
       // the last kit: then nothing of this randomization is kept.
@@ -452,6 +455,7 @@ export class RandomizationService {
         visitCode: input.visit,
         needs: kitsNeeded(protocol, arm, input.visit),
         usableAfter: today(),
+        random: this.random,
       });
       if (!kits)
         throw conflict(

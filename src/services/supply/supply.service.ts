@@ -8,6 +8,7 @@ import {
   type KitContent,
   type KitNeed,
 } from '../../core/supply/kits.js';
+import { cryptoRandom, type RandomSource } from '../../core/supply/random.js';
 import type { KitRecord, ShipmentRecord } from '../../store/repositories/supply.repository.js';
 import type { Store } from '../../store/store.js';
 import { authorize, seesArms, sitesAllowing, type Caller } from '../caller.js';
@@ -80,7 +81,10 @@ function coverage(stock: ReadonlyMap<string, number>, needs: readonly KitNeed[])
 }
 
 export class SupplyService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly random: RandomSource = cryptoRandom,
+  ) {}
 
   /**
    * Adds a kit list for a drug to the depot. Kit numbers are random and carry no meaning; kits of a
@@ -104,9 +108,9 @@ export class SupplyService {
           { path: 'drug', message: `must be one of ${protocol.drugs.map((d) => d.code).join(', ')}` },
         ]);
       const contents: KitContent[] = isMasked(protocol, input.drug)
-        ? planKitContents(protocol, input.drug, input.count)
+        ? planKitContents(protocol, input.drug, input.count, this.random)
         : Array<KitContent>(input.count).fill('active');
-      const numbers = newKitNumbers(input.count, await r.supply.kitNumbers(studyId));
+      const numbers = newKitNumbers(input.count, await r.supply.kitNumbers(studyId), this.random);
       await r.supply.createKits({
         studyId,
         drug: input.drug,
@@ -142,20 +146,24 @@ export class SupplyService {
           throw validationError(`Unknown drug ${line.drug}`, [
             { path: `kits.${i}.drug`, message: 'not a drug of the protocol' },
           ]);
-        const parts: [KitContent, number][] = isMasked(protocol, line.drug)
-          ? splitContents(protocol, line.drug, line.count)
-          : [['active', line.count]];
-        for (const [content, n] of parts) {
-          const kits = await r.supply.pickFromDepot(studyId, line.drug, content, n, today());
-          if (kits.length < n)
-            throw conflict(
-              `The depot has too few usable ${line.drug} kits for this shipment: nothing was shipped`,
-              {
-                drug: line.drug,
-              },
-            );
-          picked.push(...kits);
-        }
+        const wanted = new Map<KitContent, number>(
+          isMasked(protocol, line.drug)
+            ? splitContents(protocol, line.drug, line.count, this.random)
+            : [['active', line.count]],
+        );
+        const kits = await r.supply.pickFromDepot({
+          studyId,
+          drug: line.drug,
+          wanted,
+          usableAfter: today(),
+          random: this.random,
+        });
+        if (!kits)
+          throw conflict(
+            `The depot has too few usable ${line.drug} kits for this shipment: nothing was shipped`,
+            { drug: line.drug },
+          );
+        picked.push(...kits);
       }
       const shipment = await r.supply.createShipment({
         studyId,

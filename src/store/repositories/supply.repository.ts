@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { KitContent, KitNeed } from '../../core/supply/kits.js';
+import { pickKits, type KitContent, type KitNeed } from '../../core/supply/kits.js';
+import type { RandomSource } from '../../core/supply/random.js';
 import { Repository } from './repository.js';
 
 export type KitStatus = 'depot' | 'in_transit' | 'at_site' | 'dispensed' | 'damaged';
@@ -139,32 +140,29 @@ export class SupplyRepository extends Repository {
   }
 
   /**
-   * Depot kits of a drug and content usable after `usableAfter`, earliest expiry first (at random among
-   * equals, so which kit goes out says nothing of the content), locked
-   * (rows another transaction holds are skipped, never shipped twice).
+   * Picks depot kits of a drug usable after `usableAfter`, `wanted` per content (see `pickKits`: earliest
+   * expiry first, at random among equals, by draws that never depend on content), and locks the
+   * drug's usable depot kits meanwhile; null, changing nothing, when the depot is short.
    */
-  async pickFromDepot(
-    studyId: string,
-    drug: string,
-    content: KitContent,
-    count: number,
-    usableAfter: string,
-  ): Promise<KitRecord[]> {
+  async pickFromDepot(input: {
+    studyId: string;
+    drug: string;
+    wanted: ReadonlyMap<KitContent, number>;
+    usableAfter: string;
+    random: RandomSource;
+  }): Promise<KitRecord[] | null> {
     const rows = await this.trx
       .selectFrom('kits')
       .select(kitColumns)
-      .where('study_id', '=', studyId)
+      .where('study_id', '=', input.studyId)
       .where('status', '=', 'depot')
-      .where('drug_code', '=', drug)
-      .where('content', '=', content)
-      .where('expires_on', '>', usableAfter)
+      .where('drug_code', '=', input.drug)
+      .where('expires_on', '>', input.usableAfter)
       .orderBy('expires_on')
-      .orderBy(sql`random()`)
-      .limit(count)
+      .orderBy('kit_number')
       .forUpdate()
-      .skipLocked()
       .execute();
-    return rows.map(toKit);
+    return pickKits(rows.map(toKit), input.wanted, input.random);
   }
 
   async createShipment(input: {
@@ -199,7 +197,8 @@ export class SupplyRepository extends Repository {
       entityId: row.id,
       newValue: {
         siteId: input.siteId,
-        kits: input.kits.map((k) => ({ kitNumber: k.kitNumber, drug: k.drug })),
+        // In kit-number order: the order kits were picked in could follow their content.
+        kits: byNumber(input.kits).map((k) => ({ kitNumber: k.kitNumber, drug: k.drug })),
       },
     });
     return toShipment(row);
@@ -265,8 +264,10 @@ export class SupplyRepository extends Repository {
   }
 
   /**
-   * Takes one usable kit per need at the site (earliest expiry first, rows held by another transaction
-   * skipped) and dispenses them to the subject; returns null, changing nothing, if any need is unmet.
+   * Takes one usable kit per need at the site (see `pickKits`: earliest expiry first, at random among
+   * equals, by draws that never depend on content; the drug's usable kits at the site are locked
+   * meanwhile) and dispenses them to the subject; returns null, changing nothing, if any need is unmet.
+   * The kits come back, and are audited, by drug then kit number: never in pick or treatment order.
    */
   async dispense(input: {
     studyId: string;
@@ -275,33 +276,31 @@ export class SupplyRepository extends Repository {
     visitCode: string;
     needs: readonly KitNeed[];
     usableAfter: string;
+    random: RandomSource;
   }): Promise<KitRecord[] | null> {
-    const taken: KitRecord[] = [];
+    const perDrug = new Map<string, Map<KitContent, number>>();
     for (const need of input.needs) {
-      const row = await this.trx
+      const wanted = perDrug.get(need.drug) ?? new Map<KitContent, number>();
+      wanted.set(need.content, (wanted.get(need.content) ?? 0) + 1);
+      perDrug.set(need.drug, wanted);
+    }
+    const taken: KitRecord[] = [];
+    for (const drug of [...perDrug.keys()].sort()) {
+      const rows = await this.trx
         .selectFrom('kits')
         .select(kitColumns)
         .where('study_id', '=', input.studyId)
         .where('site_id', '=', input.siteId)
         .where('status', '=', 'at_site')
-        .where('drug_code', '=', need.drug)
-        .where('content', '=', need.content)
+        .where('drug_code', '=', drug)
         .where('expires_on', '>', input.usableAfter)
-        .$if(taken.length > 0, (q) =>
-          q.where(
-            'id',
-            'not in',
-            taken.map((k) => k.id),
-          ),
-        )
         .orderBy('expires_on')
-        .orderBy(sql`random()`)
-        .limit(1)
+        .orderBy('kit_number')
         .forUpdate()
-        .skipLocked()
-        .executeTakeFirst();
-      if (!row) return null;
-      taken.push(toKit(row));
+        .execute();
+      const picked = pickKits(rows.map(toKit), perDrug.get(drug)!, input.random);
+      if (!picked) return null;
+      taken.push(...picked);
     }
     if (taken.length === 0) return [];
     const dispensedAt = new Date();
@@ -338,6 +337,10 @@ export class SupplyRepository extends Repository {
     }));
   }
 }
+
+/** Kits in kit-number order: numbers are random, so this order says nothing of content. */
+const byNumber = (kits: readonly KitRecord[]): KitRecord[] =>
+  [...kits].sort((x, y) => (x.kitNumber < y.kitNumber ? -1 : x.kitNumber > y.kitNumber ? 1 : 0));
 
 type ShipmentRow = {
   id: string;

@@ -8,9 +8,13 @@ import {
   kitsNeeded,
   luhnDigit,
   newKitNumbers,
+  pickKits,
   planKitContents,
+  type KitContent,
+  type PickableKit,
 } from '../../../src/core/supply/kits.js';
 import { readProtocol } from '../../support/fixtures.js';
+import { seededRandom } from '../../support/random.js';
 
 const nr = parseProtocol(readProtocol('protocols/celgosivir-nr-phase2.yaml'), 'nr.yaml');
 
@@ -74,5 +78,76 @@ describe('kits', () => {
     expect(covers(stock, kitsNeeded(nr, 'DOUBLE', 'D0'))).toBe(true);
     expect(covers(stock, kitsNeeded(nr, 'CONTROL', 'D0'))).toBe(false);
     expect(covers(stock, [...kitsNeeded(nr, 'DOUBLE', 'D0'), ...kitsNeeded(nr, 'DOUBLE', 'D0')])).toBe(false);
+  });
+
+  describe('picking kits', () => {
+    const kit = (kitNumber: string, content: KitContent, expiresOn = '2030-01-01'): PickableKit => ({
+      kitNumber,
+      content,
+      expiresOn,
+    });
+    const flip = (k: PickableKit): PickableKit => ({
+      ...k,
+      content: k.content === 'active' ? 'placebo' : 'active',
+    });
+    const numbers = (ks: readonly PickableKit[] | null) => ks?.map((k) => k.kitNumber) ?? null;
+
+    it('takes the earliest expiry first and lists the picked kits by number', () => {
+      const kits = [
+        kit('9000004', 'active', '2031-01-01'),
+        kit('5000001', 'active'),
+        kit('1000002', 'placebo'),
+      ];
+      expect(numbers(pickKits(kits, new Map([['active', 1]])))).toEqual(['5000001']);
+      expect(
+        numbers(
+          pickKits(
+            kits,
+            new Map([
+              ['active', 2],
+              ['placebo', 1],
+            ]),
+          ),
+        ),
+      ).toEqual(['1000002', '5000001', '9000004']);
+    });
+
+    it('returns null when a content is short', () => {
+      expect(pickKits([kit('1000002', 'placebo')], new Map([['active', 1]]))).toBeNull();
+    });
+
+    it('picks at random among kits of equal expiry', () => {
+      const kits = ['1000001', '2000002', '3000003', '4000004'].map((n) => kit(n, 'active'));
+      const seen = new Set<string>();
+      for (let i = 0; i < 200; i++) seen.add(numbers(pickKits(kits, new Map([['active', 1]])))!.join());
+      expect(seen.size).toBe(4);
+    });
+
+    it('makes the same draws whatever the contents: swapping every content swaps nothing else', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 30 }),
+          fc.nat(5),
+          fc.nat(5),
+          fc.string(),
+          (spec, a, p, label) => {
+            const kits = spec.map(([active, expiry], i) =>
+              kit(String(1_000_000 + i * 7919), active ? 'active' : 'placebo', `203${expiry}-01-01`),
+            );
+            const wanted = new Map<KitContent, number>([
+              ['active', a],
+              ['placebo', p],
+            ]);
+            const swapped = new Map<KitContent, number>([
+              ['active', p],
+              ['placebo', a],
+            ]);
+            expect(numbers(pickKits(kits.map(flip), swapped, seededRandom(label)))).toEqual(
+              numbers(pickKits(kits, wanted, seededRandom(label))),
+            );
+          },
+        ),
+      );
+    });
   });
 });

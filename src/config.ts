@@ -30,6 +30,7 @@ const envSchema = z.object({
   TRIALDESK_TRUST_PROXY: bool.default(false),
   TRIALDESK_SECURE_COOKIES: bool.default(false),
   TRIALDESK_LOAD_REFERENCE: bool.default(true),
+  TRIALDESK_PG_BIN: z.string().min(1).optional(),
   TRIALDESK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 });
 
@@ -49,6 +50,8 @@ export interface Config {
   readonly secureCookies: boolean;
   readonly loadReferenceStudies: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** The folder of pg_dump, pg_restore and psql for backup and restore; default: found on PATH. */
+  readonly pgBin?: string | undefined;
 }
 
 /** Reads the configuration; a bad value fails with the variable's name and the reason. */
@@ -77,5 +80,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.TRIALDESK_SECURE_COOKIES,
     loadReferenceStudies: e.TRIALDESK_LOAD_REFERENCE,
     logLevel: e.TRIALDESK_LOG_LEVEL,
+    pgBin: e.TRIALDESK_PG_BIN,
   };
 }

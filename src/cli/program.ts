@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { auditCommands } from './commands/audit.command.js';
+import { backupCommands } from './commands/backup.command.js';
 import { analysisCommands } from './commands/analysis.command.js';
 import { importCommands } from './commands/import.command.js';
 import { labCommands } from './commands/lab.command.js';
@@ -30,6 +31,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     .showHelpAfterError('(add --help for usage)');
   serveCommand(program, io, run);
   migrateCommand(program, io, run);
+  backupCommands(program, io, run);
   studyCommands(program, io, run);
   userCommands(program, io, run);
   tokenCommands(program, io, run);

@@ -1,9 +1,10 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DomainError } from '../core/errors.js';
+import { lockFolder } from './folder-lock.js';
 import { migrations } from './migrations/index.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { DB } from './schema.js';
@@ -95,7 +96,7 @@ async function openPGlite(dataDir: string): Promise<Omit<Database, 'applied'>> {
   }
   const dir = resolve(dataDir);
   mkdirSync(dirname(dir), { recursive: true });
-  const unlock = lockDataDir(dir);
+  const unlock = await lockFolder(dir);
   try {
     const pglite = await PGlite.create(dir, { parsers: { [DATE_OID]: asIs } });
     const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
@@ -105,11 +106,11 @@ async function openPGlite(dataDir: string): Promise<Omit<Database, 'applied'>> {
       location: dir,
       close: async () => {
         await db.destroy();
-        unlock();
+        await unlock();
       },
     };
   } catch (e) {
-    unlock();
+    await unlock();
     throw new DomainError(
       'unavailable',
       `Cannot open the PGlite database in ${dir}: ${(e as Error).message}`,
@@ -132,43 +133,6 @@ function memoryTemplate(): Blob | undefined {
   if (!path) return undefined;
   if (template?.path !== path) template = { path, blob: new Blob([readFileSync(path)]) };
   return template.blob;
-}
-
-/**
- * PGlite is one process's database: two processes writing one folder would corrupt it. A lock file
- * beside the folder, holding the owner's pid, makes a second opener fail with a clear message.
- */
-function lockDataDir(dir: string): () => void {
-  const lockPath = `${dir}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(lockPath, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(lockPath, 'utf8').trim());
-      // Our own pid counts as in use: opening one folder twice in a process would corrupt it too.
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid))
-        throw new DomainError(
-          'unavailable',
-          `The data folder ${dir} is in use by another trialdesk process (pid ${pid}). Stop it, use its HTTP API, or set DATABASE_URL to share a PostgreSQL server.`,
-          { location: dir, pid },
-        );
-      rmSync(lockPath, { force: true }); // left by a process that is gone
-    }
-  }
-  throw new DomainError('unavailable', `Could not lock the data folder ${dir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Applies every pending migration, in order, under the migrator's lock. */

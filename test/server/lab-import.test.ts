@@ -158,14 +158,14 @@ describe.each(engines())('central-lab imports over HTTP on $name', (engine) => {
     ]);
   });
 
-  it('refuses bad bodies and parameters with 400 naming them, before reading anything', async () => {
+  it('refuses bad bodies and parameters with 400 naming them (415 for a wrong content type), before reading anything', async () => {
     await unchanged(async () => {
       const json = await s.call({ method: 'POST', url: url(), token: t.lab.token, body: { rows: [] } });
       expect(issuePaths(expectError(json, 400, 'validation'))).toEqual(['body']);
       expect(issuePaths(expectError(await upload(t.lab, undefined), 400, 'validation'))).toEqual(['body']);
       const yaml = await upload(t.lab, 'subject: x', '', 'application/yaml');
       expect(issuePaths(expectError(yaml, 400, 'validation'))).toEqual(['body']);
-      expectError(await upload(t.lab, csv(), '', 'text/plain'), 400, 'validation');
+      expectError(await upload(t.lab, csv(), '', 'text/plain'), 415, 'unsupported_media_type');
       for (const [query, path] of [
         ['?dryRun=yes', 'query.dryRun'],
         ['?dryRun=1', 'query.dryRun'],

@@ -3,6 +3,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { expect } from 'vitest';
 import type { Role } from '../../src/core/auth/roles.js';
 import { buildServer } from '../../src/server/app.js';
+import type { InputLimits } from '../../src/server/limits.js';
 import { SESSION_COOKIE } from '../../src/server/route.js';
 import { hashPassword } from '../../src/services/auth/password.js';
 import { SYSTEM_ACTOR } from '../../src/services/caller.js';
@@ -61,7 +62,7 @@ const tokenHash = (token: string): string => createHash('sha256').update(token).
 /** The API over a fresh world on the engine; the caller closes it in afterAll. */
 export async function openServer(
   engine: TestEngine,
-  options: { webRoot?: string } = {},
+  options: { webRoot?: string; limits?: Partial<InputLimits> } = {},
 ): Promise<TestServer> {
   const database = await engine.open();
   const w = world(database);
@@ -75,6 +76,7 @@ export async function openServer(
     logLevel: 'silent',
     version: 'test',
     webRoot: options.webRoot ?? null,
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   // The hash of PASSWORD, made once: every test user shares it.
   const passwordHash = hashPassword(PASSWORD);

@@ -255,27 +255,31 @@ describe.each(engines())('HTTP API basics on $name', (engine) => {
     expectError(res, 400, 'validation');
   });
 
-  it('refuses a content type it does not parse, such as text/plain, with a JSON 4xx', async () => {
-    const res = await s.call({
-      method: 'POST',
-      url: '/api/auth/sign-in',
-      headers: { 'content-type': 'text/plain' },
-      body: 'username=x&password=y',
-    });
-    expectError(res, 400, 'validation');
+  it('refuses a content type it does not parse, such as text/plain or a form post, with a JSON 415', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await s.call({
+        method: 'POST',
+        url: '/api/auth/sign-in',
+        headers: { 'content-type': type },
+        body: 'username=x&password=y',
+      });
+      expect(expectError(res, 415, 'unsupported_media_type').message).toContain(type);
+      expect(res.cookies).toEqual([]);
+    }
   });
 
-  it('refuses a form post, an empty JSON body and a body over the size limit with a JSON 400', async () => {
-    for (const [headers, body] of [
-      [{ 'content-type': 'application/x-www-form-urlencoded' }, 'username=a&password=b'],
-      [{ 'content-type': 'application/json' }, undefined],
+  it('refuses an empty JSON body with a JSON 400, and a body over the size limit with a JSON 413', async () => {
+    for (const [headers, body, status, code] of [
+      [{ 'content-type': 'application/json' }, undefined, 400, 'validation'],
       [
         { 'content-type': 'application/json' },
         JSON.stringify({ username: 'a', password: 'b'.repeat(6 * 1024 * 1024) }),
+        413,
+        'too_large',
       ],
     ] as const) {
       const res = await s.call({ method: 'POST', url: '/api/auth/sign-in', headers, body });
-      expectError(res, 400, 'validation');
+      expectError(res, status, code);
       expect(res.cookies).toEqual([]);
     }
   });

@@ -1,3 +1,4 @@
+import { rowImages, type RowImage } from '../../core/audit/row-image.js';
 import { sql } from 'kysely';
 import type { KitContent, KitNeed } from '../../core/supply/kits.js';
 import { Repository } from './repository.js';
@@ -111,8 +112,9 @@ export class SupplyRepository extends Repository {
     expiresOn: string;
     kits: readonly { kitNumber: string; content: KitContent }[];
   }): Promise<number> {
+    const created: Record<string, unknown>[] = [];
     for (let i = 0; i < input.kits.length; i += 1000) {
-      await this.trx
+      const rows = await this.trx
         .insertInto('kits')
         .values(
           input.kits.slice(i, i + 1000).map((k) => ({
@@ -125,7 +127,9 @@ export class SupplyRepository extends Repository {
             status: 'depot' as const,
           })),
         )
+        .returningAll()
         .execute();
+      created.push(...rows);
     }
     await this.audit({
       studyId: input.studyId,
@@ -134,6 +138,8 @@ export class SupplyRepository extends Repository {
       entityId: input.lot,
       newValue: { drug: input.drug, lot: input.lot, expiresOn: input.expiresOn, kits: input.kits },
       blindSensitive: true,
+      // With each kit's content: the one entry that records it (later entries leave it out).
+      rows: rowImages('kits', created, { withMasked: true }),
     });
     return input.kits.length;
   }
@@ -183,7 +189,7 @@ export class SupplyRepository extends Repository {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await this.trx
+    const kits = await this.trx
       .updateTable('kits')
       .set({ status: 'in_transit', site_id: input.siteId, shipment_id: row.id })
       .where(
@@ -191,6 +197,7 @@ export class SupplyRepository extends Repository {
         'in',
         input.kits.map((k) => k.id),
       )
+      .returningAll()
       .execute();
     await this.audit({
       studyId: input.studyId,
@@ -201,6 +208,8 @@ export class SupplyRepository extends Repository {
         siteId: input.siteId,
         kits: input.kits.map((k) => ({ kitNumber: k.kitNumber, drug: k.drug })),
       },
+      // Without the content, in key order (random ids): nothing here tells active from placebo.
+      rows: [...rowImages('shipments', [row]), ...byKey(rowImages('kits', kits))],
     });
     return toShipment(row);
   }
@@ -231,13 +240,14 @@ export class SupplyRepository extends Repository {
       .returningAll()
       .executeTakeFirst();
     if (!row) return null;
-    await this.trx
+    const kits = await this.trx
       .updateTable('kits')
       .set({
         status: sql`case when kit_number = any(${sql.val([...input.damaged])}::text[]) then 'damaged' else 'at_site' end`,
       })
       .where('shipment_id', '=', input.shipment.id)
       .where('status', '=', 'in_transit')
+      .returningAll()
       .execute();
     await this.audit({
       studyId: input.shipment.studyId,
@@ -246,6 +256,7 @@ export class SupplyRepository extends Repository {
       entityId: input.shipment.id,
       oldValue: { status: 'in_transit' },
       newValue: { status: 'received', damagedKits: input.damaged },
+      rows: [...rowImages('shipments', [row]), ...byKey(rowImages('kits', kits))],
     });
     return toShipment(row);
   }
@@ -305,7 +316,7 @@ export class SupplyRepository extends Repository {
     }
     if (taken.length === 0) return [];
     const dispensedAt = new Date();
-    await this.trx
+    const dispensed = await this.trx
       .updateTable('kits')
       .set({
         status: 'dispensed',
@@ -318,6 +329,7 @@ export class SupplyRepository extends Repository {
         'in',
         taken.map((k) => k.id),
       )
+      .returningAll()
       .execute();
     await this.audit({
       studyId: input.studyId,
@@ -328,6 +340,7 @@ export class SupplyRepository extends Repository {
         visit: input.visitCode,
         kits: taken.map((k) => ({ kitNumber: k.kitNumber, drug: k.drug })),
       },
+      rows: byKey(rowImages('kits', dispensed)),
     });
     return taken.map((k) => ({
       ...k,
@@ -338,6 +351,9 @@ export class SupplyRepository extends Repository {
     }));
   }
 }
+
+/** Images in key order, so their order says nothing of how the kits were picked. */
+const byKey = (images: RowImage[]): RowImage[] => images.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
 
 type ShipmentRow = {
   id: string;

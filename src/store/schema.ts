@@ -92,6 +92,8 @@ export interface AuditLogTable {
   new_value: Json | null;
   reason: string | null;
   blind_sensitive: boolean;
+  /** Images of the clinical rows the write left behind (null on entries that touched none). */
+  row_images: ColumnType<unknown, string | null | undefined, never>;
   /** Null until the entry is sealed into its chain, right after its transaction commits. */
   prev_hash: string | null;
   hash: string | null;

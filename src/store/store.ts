@@ -68,9 +68,12 @@ export class Store {
     options: { reason?: string } = {},
   ): Promise<T> {
     let writer: AuditWriter | undefined;
-    const result = await this.database.db.transaction().execute((trx) => {
-      writer = new AuditWriter(trx, actor, options.reason ?? null);
-      return work(new Repositories(trx, writer));
+    const result = await this.database.db.transaction().execute(async (trx) => {
+      const w = new AuditWriter(trx, actor, options.reason ?? null);
+      writer = w;
+      const out = await work(new Repositories(trx, w));
+      await w.flush();
+      return out;
     });
     // Committed: link the new entries into their chains. Should this fail, they stay unsealed (still
     // stored, with their write) and the next sealing of the chain, or an audit read, seals them.

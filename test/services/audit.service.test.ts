@@ -140,16 +140,18 @@ describe.each(engines())('audit service on $name', (engine) => {
     const { dm, study } = await studyWithSites();
     const stat = await w.user([{ role: 'unblinded_statistician', studyId: study.id }]);
     // An allocation entry, as randomization will write it, through the writer the repositories use.
-    await database.db.transaction().execute((trx) =>
-      new AuditWriter(trx, { userId: null, name: 'system', role: 'system' }).record({
+    await database.db.transaction().execute(async (trx) => {
+      const writer = new AuditWriter(trx, { userId: null, name: 'system', role: 'system' });
+      await writer.record({
         studyId: study.id,
         action: 'randomization.allocate',
         entityType: 'subject',
         entityId: 'S-001',
         newValue: { arm: 'TRIPLE', randomizationNumber: 1001 },
         blindSensitive: true,
-      }),
-    );
+      });
+      await writer.flush();
+    });
     const blinded = await w.services.audit.list(dm, {
       studyId: study.id,
       action: 'randomization.allocate',

@@ -94,15 +94,17 @@ describe.each(engines())('audit trail on $name', (engine) => {
   it('writes an entry unsealed in its transaction and seals it, the one change the trigger allows', async () => {
     const study = await newStudy();
     // An entry committed by a process that stopped before sealing: written by the writer, not sealed.
-    await database.db.transaction().execute((trx) =>
-      new AuditWriter(trx, actor).record({
+    await database.db.transaction().execute(async (trx) => {
+      const writer = new AuditWriter(trx, actor);
+      await writer.record({
         studyId: study.id,
         action: 'test.unsealed',
         entityType: 'test',
         entityId: 'x',
         newValue: { v: 1 },
-      }),
-    );
+      });
+      await writer.flush();
+    });
     const unsealed = await sql<{ seq: number | null; hash: string | null }>`
       select seq, hash from audit_log where chain = ${study.id} and action = 'test.unsealed'`.execute(
       database.db,

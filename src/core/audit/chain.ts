@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
+import type { RowImage } from './row-image.js';
 
 /** The hash that starts every chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -20,6 +21,8 @@ export interface AuditEntryContent {
   readonly newValue: unknown;
   readonly reason: string | null;
   readonly blindSensitive: boolean;
+  /** Images of the clinical rows the write left behind (absent on entries written before they existed). */
+  readonly rows?: readonly RowImage[] | null;
   readonly prevHash: string;
 }
 
@@ -46,6 +49,8 @@ export function hashAuditEntry(entry: AuditEntryContent): string {
     blindSensitive: entry.blindSensitive,
     prevHash: entry.prevHash,
   };
+  // Covered only when present, so entries written before row images existed keep their hashes.
+  if (entry.rows) content.rows = entry.rows;
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
 

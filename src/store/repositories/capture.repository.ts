@@ -1,3 +1,4 @@
+import { rowImage } from '../../core/audit/row-image.js';
 import { sql } from 'kysely';
 import type { MeasureResult } from '../../core/labs/result.js';
 import type { Selectable } from 'kysely';
@@ -304,7 +305,7 @@ export class CaptureRepository extends Repository {
           .updateTable('subject_visits')
           .set({ visit_date: visitDate, updated_at: new Date(), updated_by: userId })
           .where('id', '=', existing.id)
-          .returning(['id'])
+          .returningAll()
           .executeTakeFirstOrThrow()
       : await this.trx
           .insertInto('subject_visits')
@@ -316,7 +317,7 @@ export class CaptureRepository extends Repository {
             visit_date: visitDate,
             created_by: userId,
           })
-          .returning(['id'])
+          .returningAll()
           .executeTakeFirstOrThrow();
     await this.audit({
       studyId: subject.studyId,
@@ -325,6 +326,7 @@ export class CaptureRepository extends Repository {
       entityId: row.id,
       oldValue: existing ? { subjectId: subject.id, visit: visitCode, visitDate: existing.visitDate } : null,
       newValue: { subjectId: subject.id, visit: visitCode, visitDate },
+      rows: [rowImage('subject_visits', row)],
     });
     return { id: row.id, subjectId: subject.id, siteId: subject.siteId, visitCode, visitDate };
   }
@@ -403,6 +405,7 @@ export class CaptureRepository extends Repository {
       entityType: 'result',
       entityId: row.id,
       newValue: { subjectId: subject.id, ...resultAuditValue(input) },
+      rows: [rowImage('results', row)],
     });
     return toResult(row);
   }
@@ -421,6 +424,7 @@ export class CaptureRepository extends Repository {
       entityId: existing.id,
       oldValue: { subjectId: existing.subjectId, ...resultAuditValue(existing) },
       newValue: { subjectId: existing.subjectId, ...resultAuditValue({ ...existing, ...input }) },
+      rows: [rowImage('results', row)],
     });
     return toResult(row);
   }
@@ -487,6 +491,7 @@ export class CaptureRepository extends Repository {
       entityType: 'adverse_event',
       entityId: row.id,
       newValue: { subjectId: subject.id, number, ...aeData(data) },
+      rows: [rowImage('adverse_events', row)],
     });
     return toAe(row);
   }
@@ -510,6 +515,7 @@ export class CaptureRepository extends Repository {
       entityId: existing.id,
       oldValue: { subjectId: existing.subjectId, number: existing.number, ...aeData(existing) },
       newValue: { subjectId: existing.subjectId, number: existing.number, ...aeData(data) },
+      rows: [rowImage('adverse_events', row)],
     });
     return toAe(row);
   }
@@ -576,6 +582,7 @@ export class CaptureRepository extends Repository {
       entityId: row.id,
       oldValue: existing ? { subjectId: subject.id, phase, ...dispositionData(existing) } : null,
       newValue: { subjectId: subject.id, phase, ...dispositionData(data) },
+      rows: [rowImage('dispositions', row)],
     });
     return toDisposition(row);
   }
@@ -611,7 +618,7 @@ export class CaptureRepository extends Repository {
       .where('form_key', '=', formKey)
       .forUpdate()
       .executeTakeFirst();
-    await this.trx
+    const form = await this.trx
       .insertInto('forms')
       .values({
         study_id: subject.studyId,
@@ -624,8 +631,14 @@ export class CaptureRepository extends Repository {
           .columns(['subject_id', 'form_key'])
           .doUpdateSet({ changed_at: new Date(), sdv_at: null, sdv_by: null }),
       )
-      .execute();
-    if (!before?.sdv_at) return false;
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const rows = [rowImage('forms', form)];
+    // An unverified form's new change time goes with the entry of the change that caused it.
+    if (!before?.sdv_at) {
+      this.touch(subject.studyId, rows);
+      return false;
+    }
     await this.audit({
       studyId: subject.studyId,
       action: 'sdv.reset',
@@ -634,6 +647,7 @@ export class CaptureRepository extends Repository {
       oldValue: { subjectId: subject.id, form: formKey, sdvAt: before.sdv_at, sdvBy: before.sdv_by },
       newValue: { subjectId: subject.id, form: formKey, sdvAt: null },
       reason: 'the form’s data changed',
+      rows,
     });
     return true;
   }
@@ -662,6 +676,7 @@ export class CaptureRepository extends Repository {
       entityType: 'form',
       entityId: `${subject.id}/${formKey}`,
       newValue: { subjectId: subject.id, form: formKey, verified },
+      rows: [rowImage('forms', row)],
     });
     return toForm(row);
   }
@@ -706,6 +721,7 @@ export class CaptureRepository extends Repository {
         meaning: input.meaning,
         statement: input.statement,
       },
+      rows: [rowImage('signatures', row)],
     });
     return toSignature(row);
   }
@@ -717,7 +733,7 @@ export class CaptureRepository extends Repository {
       .set({ invalidated_at: new Date(), invalidated_reason: reason })
       .where('subject_id', '=', subject.id)
       .where('invalidated_at', 'is', null)
-      .returning(['id', 'signer_name', 'signed_at'])
+      .returningAll()
       .execute();
     for (const row of rows)
       await this.audit({
@@ -728,6 +744,7 @@ export class CaptureRepository extends Repository {
         oldValue: { subjectId: subject.id, signer: row.signer_name, signedAt: row.signed_at, valid: true },
         newValue: { subjectId: subject.id, valid: false },
         reason,
+        rows: [rowImage('signatures', row)],
       });
     return rows.length;
   }

@@ -1,6 +1,14 @@
-import { sql } from 'kysely';
+import { rowImage, rowImages } from '../../core/audit/row-image.js';
+import { sql, type Selectable } from 'kysely';
 import type { ReportedResult } from '../../core/labs/result.js';
-import type { ResultKind } from '../schema.js';
+import type {
+  FormsTable,
+  QueriesTable,
+  QueryMessagesTable,
+  ResultKind,
+  ResultsTable,
+  SignaturesTable,
+} from '../schema.js';
 import { Repository } from './repository.js';
 
 /** A subject as the import checks rows against it. */
@@ -430,26 +438,14 @@ export class LabImportRepository extends Repository {
     `.execute(this.trx);
 
     const reason = `the casebook changed (central-lab import ${input.fileName ?? importId})`;
-    const { rows: invalidated } = await sql<{
-      id: string;
-      subject_id: string;
-      signer_name: string;
-      signed_at: Date;
-    }>`
+    const { rows: invalidated } = await sql<Selectable<SignaturesTable>>`
       update signatures set invalidated_at = now(), invalidated_reason = ${reason}
       where subject_id in (select subject_id from lab_stage where state = 'new') and invalidated_at is null
-      returning id, subject_id, signer_name, signed_at
+      returning *
     `.execute(this.trx);
 
     // A query for each soft finding, unless the same check has one open on the data point already.
-    const { rows: queries } = await sql<{
-      id: string;
-      subject_id: string;
-      form_key: string;
-      field: string;
-      check_code: string;
-      text: string;
-    }>`
+    const { rows: queries } = await sql<Selectable<QueriesTable>>`
       with finding as (
         select s.subject_id, s.site_id, 'visit:' || s.visit_code as form_key, s.measure_code || '.' || w.path as field,
           w."check" as check_code, w.message as text, s.line
@@ -466,7 +462,7 @@ export class LabImportRepository extends Repository {
             and q.status <> 'closed' and q.check_code = f.check_code
         )
         order by f.line
-        returning id, subject_id, form_key, field, check_code, text
+        returning *
       ),
       messages as (
         insert into query_messages (query_id, kind, text, author_name, author_role)
@@ -511,8 +507,17 @@ export class LabImportRepository extends Repository {
         oldValue: { subjectId: s.subject_id, signer: s.signer_name, signedAt: s.signed_at, valid: true },
         newValue: { subjectId: s.subject_id, valid: false },
         reason,
+        rows: [rowImage('signatures', s)],
       });
-    for (const q of queries)
+    const messages = new Map<string, Selectable<QueryMessagesTable>>();
+    if (queries.length > 0) {
+      const { rows } = await sql<Selectable<QueryMessagesTable>>`
+        select * from query_messages where query_id = any(${sql.val(queries.map((q) => q.id))}::uuid[])
+      `.execute(this.trx);
+      for (const m of rows) messages.set(m.query_id, m);
+    }
+    for (const q of queries) {
+      const message = messages.get(q.id);
       await this.audit({
         studyId,
         action: 'query.open',
@@ -527,7 +532,9 @@ export class LabImportRepository extends Repository {
           status: 'open',
           text: q.text,
         },
+        rows: [rowImage('queries', q), ...(message ? [rowImage('query_messages', message)] : [])],
       });
+    }
     return {
       id: importId,
       inserted: count,
@@ -555,6 +562,19 @@ export class LabImportRepository extends Repository {
         order by line
       `.execute(this.trx);
       if (rows.length === 0) continue;
+      // The rows these lines wrote, as stored: the results and the forms they changed.
+      const { rows: results } = await sql<Selectable<ResultsTable>>`
+        select r.* from lab_stage s
+        join results r on r.subject_id = s.subject_id and r.visit_code = s.visit_code
+          and r.measure_code = s.measure_code and r.lab_import_id = ${importId}::uuid
+        where s.line >= ${from} and s.line < ${from + AUDIT_BATCH} and s.state = 'new'
+      `.execute(this.trx);
+      const { rows: forms } = await sql<Selectable<FormsTable>>`
+        select f.* from forms f
+        where (f.subject_id, f.form_key) in (
+          select distinct subject_id, 'visit:' || visit_code from lab_stage
+          where line >= ${from} and line < ${from + AUDIT_BATCH} and state = 'new')
+      `.execute(this.trx);
       await this.audit({
         studyId,
         action: 'result.import',
@@ -578,6 +598,7 @@ export class LabImportRepository extends Repository {
             r.assay,
           ]),
         },
+        rows: [...rowImages('results', results), ...rowImages('forms', forms)],
       });
     }
   }

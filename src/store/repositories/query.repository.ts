@@ -1,3 +1,4 @@
+import { rowImage } from '../../core/audit/row-image.js';
 import type { Selectable } from 'kysely';
 import type { QueriesTable, QueryMessagesTable, QueryStatus } from '../schema.js';
 import type { SubjectRef } from './capture.repository.js';
@@ -136,7 +137,7 @@ export class QueryRepository extends Repository {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await this.addMessage(row.id, 'open', input.text, author);
+    const message = await this.addMessage(row.id, 'open', input.text, author);
     await this.audit({
       studyId: subject.studyId,
       action: 'query.open',
@@ -151,6 +152,7 @@ export class QueryRepository extends Repository {
         status: 'open',
         text: input.text,
       },
+      rows: [rowImage('queries', row), rowImage('query_messages', message)],
     });
     return toQuery(row);
   }
@@ -169,7 +171,7 @@ export class QueryRepository extends Repository {
       .where('id', '=', query.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await this.addMessage(query.id, kind, text, author);
+    const message = await this.addMessage(query.id, kind, text, author);
     await this.audit({
       studyId: query.studyId,
       action: `query.${kind}`,
@@ -177,6 +179,7 @@ export class QueryRepository extends Repository {
       entityId: query.id,
       oldValue: { status: query.status },
       newValue: { status, text },
+      rows: [rowImage('queries', row), rowImage('query_messages', message)],
     });
     return toQuery(row);
   }
@@ -186,8 +189,8 @@ export class QueryRepository extends Repository {
     kind: QueryMessageKind,
     text: string,
     author: { id: string | null; name: string; role: string },
-  ): Promise<void> {
-    await this.trx
+  ): Promise<Selectable<QueryMessagesTable>> {
+    return this.trx
       .insertInto('query_messages')
       .values({
         query_id: queryId,
@@ -197,7 +200,8 @@ export class QueryRepository extends Repository {
         author_name: author.name,
         author_role: author.role,
       })
-      .execute();
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 }
 

@@ -1,3 +1,4 @@
+import { rowImage } from '../../core/audit/row-image.js';
 import { Repository } from './repository.js';
 
 export interface AllocationRecord {
@@ -302,6 +303,7 @@ export class RandomizationRepository extends Repository {
         requestId: input.requestId,
       },
       blindSensitive: true,
+      rows: [rowImage('allocations', row, { withMasked: true })],
     });
     return allocation;
   }

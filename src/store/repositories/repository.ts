@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { RowImage } from '../../core/audit/row-image.js';
 import type { AuditRecord, AuditWriter } from '../audit-writer.js';
 import type { DB } from '../schema.js';
 
@@ -18,5 +19,11 @@ export abstract class Repository {
   protected audit(record: AuditRecord): Promise<void> {
     if (!this.auditWriter) throw new Error('write attempted outside Store.write: it would not be audited');
     return this.auditWriter.record(record);
+  }
+
+  /** Rows changed as a side effect of the write being audited: recorded with its entry. */
+  protected touch(studyId: string, rows: readonly RowImage[]): void {
+    if (!this.auditWriter) throw new Error('write attempted outside Store.write: it would not be audited');
+    this.auditWriter.touch(studyId, rows);
   }
 }

@@ -1,3 +1,4 @@
+import { rowImage } from '../../core/audit/row-image.js';
 import type { EligibilityResult } from '../../core/eligibility/evaluate.js';
 import { Repository } from './repository.js';
 
@@ -148,6 +149,7 @@ export class SubjectRepository extends Repository {
         answers: subject.answers,
         eligibility: subject.eligibility,
       },
+      rows: [rowImage('subjects', row)],
     });
     return subject;
   }
@@ -157,11 +159,12 @@ export class SubjectRepository extends Repository {
     status: SubjectStatus,
     levels?: Readonly<Record<string, string>>,
   ): Promise<void> {
-    await this.trx
+    const row = await this.trx
       .updateTable('subjects')
       .set({ status, ...(levels ? { levels: JSON.stringify(levels) } : {}) })
       .where('id', '=', subject.id)
-      .execute();
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await this.audit({
       studyId: subject.studyId,
       action: 'subject.status',
@@ -169,6 +172,7 @@ export class SubjectRepository extends Repository {
       entityId: subject.id,
       oldValue: { status: subject.status },
       newValue: { status, ...(levels ? { levels } : {}) },
+      rows: [rowImage('subjects', row)],
     });
   }
 }

@@ -1,3 +1,4 @@
+import { rowImages, type RowImage } from '../../core/audit/row-image.js';
 import { sql } from 'kysely';
 import { pickKits, type KitContent, type KitNeed } from '../../core/supply/kits.js';
 import type { RandomSource } from '../../core/supply/random.js';
@@ -112,8 +113,9 @@ export class SupplyRepository extends Repository {
     expiresOn: string;
     kits: readonly { kitNumber: string; content: KitContent }[];
   }): Promise<number> {
+    const created: Record<string, unknown>[] = [];
     for (let i = 0; i < input.kits.length; i += 1000) {
-      await this.trx
+      const rows = await this.trx
         .insertInto('kits')
         .values(
           input.kits.slice(i, i + 1000).map((k) => ({
@@ -126,7 +128,9 @@ export class SupplyRepository extends Repository {
             status: 'depot' as const,
           })),
         )
+        .returningAll()
         .execute();
+      created.push(...rows);
     }
     await this.audit({
       studyId: input.studyId,
@@ -135,6 +139,8 @@ export class SupplyRepository extends Repository {
       entityId: input.lot,
       newValue: { drug: input.drug, lot: input.lot, expiresOn: input.expiresOn, kits: input.kits },
       blindSensitive: true,
+      // With each kit's content: the one entry that records it (later entries leave it out).
+      rows: rowImages('kits', created, { withMasked: true }),
     });
     return input.kits.length;
   }
@@ -181,7 +187,7 @@ export class SupplyRepository extends Repository {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await this.trx
+    const kits = await this.trx
       .updateTable('kits')
       .set({ status: 'in_transit', site_id: input.siteId, shipment_id: row.id })
       .where(
@@ -189,6 +195,7 @@ export class SupplyRepository extends Repository {
         'in',
         input.kits.map((k) => k.id),
       )
+      .returningAll()
       .execute();
     await this.audit({
       studyId: input.studyId,
@@ -200,6 +207,8 @@ export class SupplyRepository extends Repository {
         // In kit-number order: the order kits were picked in could follow their content.
         kits: byNumber(input.kits).map((k) => ({ kitNumber: k.kitNumber, drug: k.drug })),
       },
+      // Without the content, in key order (random ids): nothing here tells active from placebo.
+      rows: [...rowImages('shipments', [row]), ...byKey(rowImages('kits', kits))],
     });
     return toShipment(row);
   }
@@ -230,13 +239,14 @@ export class SupplyRepository extends Repository {
       .returningAll()
       .executeTakeFirst();
     if (!row) return null;
-    await this.trx
+    const kits = await this.trx
       .updateTable('kits')
       .set({
         status: sql`case when kit_number = any(${sql.val([...input.damaged])}::text[]) then 'damaged' else 'at_site' end`,
       })
       .where('shipment_id', '=', input.shipment.id)
       .where('status', '=', 'in_transit')
+      .returningAll()
       .execute();
     await this.audit({
       studyId: input.shipment.studyId,
@@ -245,6 +255,7 @@ export class SupplyRepository extends Repository {
       entityId: input.shipment.id,
       oldValue: { status: 'in_transit' },
       newValue: { status: 'received', damagedKits: input.damaged },
+      rows: [...rowImages('shipments', [row]), ...byKey(rowImages('kits', kits))],
     });
     return toShipment(row);
   }
@@ -304,7 +315,7 @@ export class SupplyRepository extends Repository {
     }
     if (taken.length === 0) return [];
     const dispensedAt = new Date();
-    await this.trx
+    const dispensed = await this.trx
       .updateTable('kits')
       .set({
         status: 'dispensed',
@@ -317,6 +328,7 @@ export class SupplyRepository extends Repository {
         'in',
         taken.map((k) => k.id),
       )
+      .returningAll()
       .execute();
     await this.audit({
       studyId: input.studyId,
@@ -327,6 +339,7 @@ export class SupplyRepository extends Repository {
         visit: input.visitCode,
         kits: taken.map((k) => ({ kitNumber: k.kitNumber, drug: k.drug })),
       },
+      rows: byKey(rowImages('kits', dispensed)),
     });
     return taken.map((k) => ({
       ...k,
@@ -341,6 +354,9 @@ export class SupplyRepository extends Repository {
 /** Kits in kit-number order: numbers are random, so this order says nothing of content. */
 const byNumber = (kits: readonly KitRecord[]): KitRecord[] =>
   [...kits].sort((x, y) => (x.kitNumber < y.kitNumber ? -1 : x.kitNumber > y.kitNumber ? 1 : 0));
+
+/** Images in key order, so their order says nothing of how the kits were picked. */
+const byKey = (images: RowImage[]): RowImage[] => images.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
 
 type ShipmentRow = {
   id: string;

@@ -9,7 +9,7 @@ describe('trialdesk --help', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('Usage: trialdesk [options] [command]');
     expect(r.out).toContain('Run a randomized, multi-center clinical trial end to end');
-    for (const command of ['serve', 'migrate', 'study', 'protocol', 'user', 'audit'])
+    for (const command of ['serve', 'migrate', 'study', 'protocol', 'user', 'token', 'audit'])
       expect(r.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     expect(r.err).toBe('');
   });
@@ -48,6 +48,26 @@ describe('trialdesk --help', () => {
       ],
     },
     {
+      args: ['user', 'list'],
+      says: 'who holds an unblinded role',
+      options: ['--user <name>', '--json'],
+    },
+    {
+      args: ['token', 'create'],
+      says: 'the secret is printed once',
+      options: ['--name <name>', '--days <n>', '1 to 365', '--user <name>', '--json'],
+    },
+    {
+      args: ['token', 'list'],
+      says: 'List live API tokens',
+      options: ['--of <username>', '--all', '--user <name>', '--json'],
+    },
+    {
+      args: ['token', 'revoke'],
+      says: 'Revoke an API token',
+      options: ['<id>', '--reason <text>', '--user <name>'],
+    },
+    {
       args: ['audit', 'verify'],
       says: 'Recompute the audit hash chains',
       options: ['--study <code-or-id>', '--user <name>', '--json'],
@@ -67,13 +87,13 @@ describe('trialdesk --help', () => {
     for (const o of options) expect(text).toContain(o);
   });
 
-  it.each([['study'], ['user'], ['audit'], ['protocol']])(
+  it.each([['study'], ['user'], ['token'], ['audit'], ['protocol']])(
     'trialdesk %s --help lists its sub-commands',
     async (group) => {
       const r = await cli([group, '--help']);
       expect(r.code).toBe(0);
       expect(r.out).toContain(`Usage: trialdesk ${group} [options] [command]`);
-      expect(r.out).toMatch(/^ {2}(create|add|verify|validate)\b/m);
+      expect(r.out).toMatch(/^ {2}(create|add|list|verify|validate)\b/m);
     },
   );
 

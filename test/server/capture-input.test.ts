@@ -690,7 +690,7 @@ describe.each(engines())('data capture input over HTTP on $name', (engine) => {
 
     it('refuses a malformed signature with 400, a wrong password with 401, a second one with 409', async () => {
       const r = await recorded();
-      // Its own investigator: a wrong password counts towards the account's lockout.
+      // Its own investigator: a wrong password counts towards the re-check throttle of its session.
       const investigator = await s.user([{ role: 'investigator', studyId: t.id, siteId: A.id }]);
       const url = `/api/subjects/${r.id}/signature`;
       await unchanged([r.id], async () => {

@@ -154,15 +154,17 @@ describe.each(engines())('users and roles on $name', (engine) => {
       code: 'validation',
       details: { issues: [{ path: 'expiresAt', message: 'must be in the future' }] },
     });
+    // Signed in first: the slow password check must not eat into the grant's 1.5 s.
+    const { token } = await w.services.auth.signIn({
+      username: reviewer.username,
+      password: 'a good long test password',
+    });
     await w.services.users.grant(admin, reviewer.userId, {
       role: 'partner_reviewer',
       studyId: s.id,
       expiresAt: new Date(Date.now() + 1500).toISOString(),
     });
-    const caller = await w.services.auth.authenticate(
-      (await w.services.auth.signIn({ username: reviewer.username, password: 'a good long test password' }))
-        .token,
-    );
+    const caller = await w.services.auth.authenticate(token);
     await expect(w.services.studies.get(caller, s.id)).resolves.toBeDefined();
     await new Promise((r) => setTimeout(r, 1600));
     await expect(w.services.studies.get(caller, s.id)).rejects.toMatchObject({ code: 'forbidden' });

@@ -127,7 +127,8 @@ export class SignInThrottle {
 
 function throttled(until: number, now: number): DomainError {
   const seconds = Math.max(1, Math.ceil((until - now) / 1000));
-  return new DomainError('rate_limited', `Too many failed sign-ins: wait ${seconds} s before trying again`, {
+  const wait = seconds < 60 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
+  return new DomainError('rate_limited', `Too many failed sign-ins: try again in ${wait}`, {
     retryAfterSeconds: seconds,
   });
 }

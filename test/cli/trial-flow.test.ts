@@ -159,7 +159,8 @@ describe.concurrent.each(cliTargets())('a trial run through the CLI on $name', (
     );
     expect(second.err).toBe('error: Subject WPG-S001 is already randomized (number 1001)\n');
 
-    // The extension election and the week-4 kits.
+    // The extension is elected only once the main phase is completed (the protocol's rule, as the
+    // web app offers it): refused here, naming the rule. Then the week-4 kits.
     const elected = await asCoordinator([
       'extension',
       'elect',
@@ -169,8 +170,10 @@ describe.concurrent.each(cliTargets())('a trial run through the CLI on $name', (
       '--option',
       'CONTINUE',
     ]);
-    expect(elected.err).toBe('');
-    expect(elected.out).toBe('Recorded WPG-S001’s EXT election: CONTINUE\n');
+    expect(elected.code).toBe(1);
+    expect(elected.err).toBe(
+      'error: No extension election for WPG-S001: the extension is elected only after the 12-week randomized treatment is completed: record the MAIN disposition as completed first\n',
+    );
     const dispensed = await asCoordinator(['dispense', ...study, '--subject', 'WPG-S001', '--visit', 'W4']);
     expect(dispensed.err).toBe('');
     expect(dispensed.out).toMatch(/^Dispensed to WPG-S001 at W4: \d{7} \(CELGOSIVIR\), \d{7} \(PEGIFN\)/);

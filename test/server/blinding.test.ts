@@ -145,7 +145,16 @@ describe.each(engines())('blinding over HTTP on $name', (engine) => {
     const atA = enrolled.filter((e) => e.site === 0);
     expect(new Set(atA.map((e) => armOf.get(e.id)?.arm))).toEqual(new Set(ARM_CODES));
 
-    // Elections: SWITCH from TRIPLE (stays), SWITCH from another arm (moves), CONTINUE for the rest.
+    // Elections, once the main phase is completed: SWITCH from TRIPLE (stays), SWITCH from another
+    // arm (moves), CONTINUE for the rest.
+    for (const e of atA) {
+      const res = await post('main completed', A.coordinator, `/api/subjects/${e.id}/dispositions`, {
+        phase: 'MAIN',
+        status: 'completed',
+        date: new Date().toISOString().slice(0, 10),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+    }
     const triple = atA.find((e) => armOf.get(e.id)?.arm === 'TRIPLE')!;
     const other = atA.find((e) => armOf.get(e.id)?.arm !== 'TRIPLE')!;
     switchFromTriple = await post('SWITCH', A.coordinator, `/api/subjects/${triple.id}/extension`, {

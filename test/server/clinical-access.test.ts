@@ -91,6 +91,19 @@ describe.each(engines())('screening, randomization and supply access over HTTP o
     Promise.resolve({ method, url, ...(body === undefined ? {} : { body }) });
   const study = (path: string): string => `/api/studies/${t.id}${path}`;
   const randomizedFor = async (allowed: boolean) => (allowed ? (await enroll(s, t, 0)).subject : randomizedA);
+  /** A subject who may elect the extension (the main phase completed), for a role allowed to. */
+  const completedFor = async (allowed: boolean) => {
+    if (!allowed) return randomizedA;
+    const { subject } = await enroll(s, t, 0);
+    const res = await s.call({
+      method: 'POST',
+      url: `/api/subjects/${subject.id}/dispositions`,
+      token: A.coordinator.token,
+      body: { phase: 'MAIN', status: 'completed', date: new Date().toISOString().slice(0, 10) },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return subject;
+  };
 
   const ENDPOINTS: readonly Endpoint[] = [
     {
@@ -156,7 +169,7 @@ describe.each(engines())('screening, randomization and supply access over HTTP o
       ok: 201,
       request: async (allowed) => ({
         method: 'POST',
-        url: `/api/subjects/${(await randomizedFor(allowed)).id}/extension`,
+        url: `/api/subjects/${(await completedFor(allowed)).id}/extension`,
         body: { option: 'CONTINUE' },
       }),
     },

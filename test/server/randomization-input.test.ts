@@ -252,8 +252,42 @@ describe.each(engines())('subject and randomization input over HTTP on $name', (
       });
     });
 
+    const today = (): string => new Date().toISOString().slice(0, 10);
+    const endMain = async (id: string, disposition: Record<string, string>): Promise<void> => {
+      const res = await post(`/api/subjects/${id}/dispositions`, A.coordinator, {
+        phase: 'MAIN',
+        date: today(),
+        ...disposition,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+    };
+
+    it('refuses an election before the main phase is completed, and after its discontinuation (409, naming the rule)', async () => {
+      const { subject } = await enroll(s, t, 0);
+      const url = `/api/subjects/${subject.id}/extension`;
+      await unchanged(async () => {
+        const error = expectError(await post(url, A.coordinator, { option: 'CONTINUE' }), 409, 'conflict');
+        expect(error.message).toBe(
+          `No extension election for ${subject.screeningNumber}: the extension is elected only after the 12-week randomized treatment is completed: record the MAIN disposition as completed first`,
+        );
+      });
+      const dropout = (await enroll(s, t, 0)).subject;
+      await endMain(dropout.id, { status: 'discontinued', reason: 'withdrawal_by_subject' });
+      await unchanged(async () => {
+        const error = expectError(
+          await post(`/api/subjects/${dropout.id}/extension`, A.coordinator, { option: 'SWITCH' }),
+          409,
+          'conflict',
+        );
+        expect(error.message).toMatch(
+          /the subject discontinued the 12-week randomized treatment: there is no extension for them$/,
+        );
+      });
+    });
+
     it('refuses a second election with 409, whatever the option', async () => {
       const { subject } = await enroll(s, t, 0);
+      await endMain(subject.id, { status: 'completed' });
       const url = `/api/subjects/${subject.id}/extension`;
       const first = await post(url, A.coordinator, { option: 'CONTINUE' });
       expect(first.statusCode, first.body).toBe(201);

@@ -860,6 +860,11 @@ describe.each(engines())('data capture on $name', (engine) => {
     });
 
     it('shows the casebook to the site’s monitor, and never an arm to any blinded reader', async () => {
+      await w.services.capture.recordDisposition(crc, id, {
+        phase: 'MAIN',
+        status: 'completed',
+        date: ago(16),
+      });
       await w.services.randomization.electExtension(crc, id, { option: 'SWITCH' });
       const book = await w.services.capture.casebook(monitor, id);
       expect(book.subject).toMatchObject({

@@ -17,8 +17,9 @@ export function treatmentCommands(
     .description('The extension phase')
     .command('elect')
     .description(
-      'Record a randomized subject’s extension election (site coordinator or investigator of the ' +
-        'subject’s site): a re-assignment, never a second randomization; the answer names no arm',
+      'Record the extension election of a subject who completed the main phase (site coordinator or ' +
+        'investigator of the subject’s site): a re-assignment, never a second randomization, made once; ' +
+        'the answer names no arm',
     )
     .requiredOption('--study <code-or-id>', 'the study')
     .requiredOption('--subject <screening-number-or-id>', 'the subject, e.g. WPG-S001')

@@ -159,7 +159,7 @@ export const captureRoutes = [
     method: 'POST',
     url: '/api/subjects/:subjectId/signature',
     summary:
-      'The investigator signs the casebook: password again, meaning stated (approval or review); a later change invalidates it.',
+      'The investigator signs the casebook: password again, meaning stated (approval or review); a later change invalidates it. Only once a form holds data (409 otherwise).',
     tag: 'review',
     auth: true,
     params: subjectParams,

@@ -97,7 +97,7 @@ export const subjectRoutes = [
     method: 'POST',
     url: '/api/subjects/:subjectId/extension',
     summary:
-      'Records the extension election (continue, or switch per the protocol): a re-assignment, not a new randomization.',
+      'Records the extension election (continue, or switch per the protocol): a re-assignment, not a new randomization. Only once the main phase is recorded as completed, and once (409 otherwise).',
     tag: 'randomization',
     auth: true,
     params: subjectParams,

@@ -67,13 +67,19 @@ export const userRoutes = [
   defineRoute({
     method: 'DELETE',
     url: '/api/grants/:grantId',
-    summary: 'Revokes a role grant; `reason` (query) is recorded in the audit trail.',
+    summary: 'Revokes a role grant; `reason` (query, required) is recorded in the audit trail.',
     tag: 'users',
     auth: true,
     params: z.strictObject({ grantId: z.uuid('must be a grant id') }),
-    query: z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }),
+    query: z.strictObject({
+      reason: z
+        .string('is required: say why the role is revoked (kept in the audit trail)')
+        .trim()
+        .min(1, 'is required: say why the role is revoked (kept in the audit trail)')
+        .max(500),
+    }),
     status: 204,
     handler: async ({ services, caller, params, query }) =>
-      services.users.revoke(await caller(), params.grantId, query.reason ?? null),
+      services.users.revoke(await caller(), params.grantId, query.reason),
   }),
 ];

@@ -6,6 +6,7 @@ import { formKey, SIGNATURE_MEANINGS, type Relatedness } from '../../core/captur
 import { daysOutOfWindow, visitWindow, type VisitWindow } from '../../core/capture/windows.js';
 import { dayZero, nextVisitDue, type NextVisit } from '../../core/capture/worklist.js';
 import { conflict, DomainError, notFound, validationError } from '../../core/errors.js';
+import { dispositionChangeRefusal } from '../../core/extension/gate.js';
 import { formatResult, parseResult } from '../../core/labs/result.js';
 import type { Protocol } from '../../core/protocol/schema.js';
 import type {
@@ -497,6 +498,8 @@ export class CaptureService {
       throw conflict(
         `Subject ${subject.screeningNumber} has not entered the ${phase.label.toLowerCase()}: record the election first`,
       );
+    const locked = dispositionChangeRefusal(protocol, phaseCode, input.status, ctx.electedPhases);
+    if (locked) throw conflict(`The ${phaseCode} disposition of ${subject.screeningNumber} stays: ${locked}`);
     const issues: { path: string; message: string }[] = [];
     if (input.status === 'discontinued' && input.reason === undefined)
       issues.push({ path: 'reason', message: 'is required when the subject discontinued' });
@@ -710,6 +713,10 @@ export class CaptureService {
     return this.write(actor, subject, async (r) => {
       if (subject.status === 'screen_failed')
         throw conflict(`Subject ${subject.screeningNumber} failed screening: there is no casebook to sign`);
+      if ((await r.capture.forms(subject.id)).length === 0)
+        throw conflict(
+          `The casebook of ${subject.screeningNumber} holds no data yet: there is nothing to sign`,
+        );
       if ((await r.capture.signatures(subject.id)).some((s) => s.invalidatedAt === null))
         throw conflict(`The casebook of ${subject.screeningNumber} is already signed and unchanged since`);
       const statement = `${caller.displayName} (${caller.username}), investigator: ${SIGNATURE_MEANINGS[input.meaning]}`;

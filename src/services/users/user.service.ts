@@ -121,13 +121,18 @@ export class UserService {
     });
   }
 
-  async revoke(caller: Caller, grantId: string, reason: string | null): Promise<void> {
+  /** Revokes a grant; the reason is required and kept in the audit trail, as the web app asks for it. */
+  async revoke(caller: Caller, grantId: string, reason: string): Promise<void> {
     const grant = await this.store.read((r) => r.grants.get(grantId));
     if (!grant) throw notFound('Role grant', grantId);
     const actor =
       grant.studyId === null
         ? authorize(caller, 'user.manage')
         : authorize(caller, 'grant.manage', { studyId: grant.studyId });
+    if (reason.trim() === '')
+      throw validationError('A revocation needs a reason', [
+        { path: 'reason', message: 'is required: it is kept in the audit trail' },
+      ]);
     if (grant.userId === caller.userId && grant.role === 'admin')
       throw new DomainError('conflict', 'You cannot revoke your own admin role');
     await this.store.write(actor, (r) => r.grants.revoke(grant, reason));

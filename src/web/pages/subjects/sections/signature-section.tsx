@@ -20,6 +20,7 @@ export function SignatureSection({ subject, casebook, reload }: SubjectSectionPr
   const maySign =
     can('casebook.sign', subject.studyId, subject.siteId) &&
     subject.status !== 'screen_failed' &&
+    casebook.forms.length > 0 &&
     casebook.signature === null;
   const signed = useCallback(async () => {
     setSigning(false);

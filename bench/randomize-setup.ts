@@ -29,7 +29,7 @@ export interface StockedStudy {
 }
 
 /** The reference non-responder protocol with its arm caps removed and a unique code. */
-function uncappedProtocol(label: string): string {
+export function uncappedProtocol(label: string): string {
   const doc = parse(
     readFileSync(new URL('../protocols/celgosivir-nr-phase2.yaml', import.meta.url), 'utf8'),
   ) as { code: string; arms: Record<string, unknown>[] };

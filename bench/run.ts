@@ -4,6 +4,8 @@ import { benchAuditedWrites } from './audited-writes.bench.js';
 import { benchLabImport } from './lab-import.bench.js';
 import { benchRandomize } from './randomize.bench.js';
 import { benchResultWrites } from './result-writes.bench.js';
+import { benchSoak } from './soak.bench.js';
+import { printSoak, soakOptions } from './soak.js';
 import { benchStartup } from './startup.bench.js';
 import { fmt } from './support.js';
 import { benchWeb } from './web.js';
@@ -89,8 +91,15 @@ console.log(
   `  ${web.load.engine.padEnd(9)} subject list (${web.load.measured === 'rows' ? `all ${web.load.subjects} rows + search box` : 'h1 only: the rows never appeared'}) ${fmt(web.load.medianMs, 0)} ms (loads ${web.load.loadsMs.map((ms) => fmt(ms, 0)).join(', ')}), its API call ${fmt(web.load.apiMedianMs, 1)} ms from Node (${fmt(web.load.apiInPageMedianMs, 1)} ms in the page): ratio ${fmt(web.load.ratio, 1)}`,
 );
 
+const soakWith = soakOptions();
+console.log(
+  `\nSoak: two \`trialdesk serve\` processes on one PostgreSQL database (sharing nothing else), ${soakWith.clients} closed-loop virtual users (half on each node) for ${soakWith.seconds} s: worklists, result corrections, enrolments (screen, screening result, randomize), queries (open, answer, close) and sign-ins; every answer checked; RSS of each node sampled every ${soakWith.sampleMs / 1000} s`,
+);
+const soak = await benchSoak(soakWith);
+printSoak(soak);
+
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL('./results/latest.json', import.meta.url),
-  `${JSON.stringify({ at: new Date().toISOString(), startup, audited, randomize, results, labImport, analyze: analysis, web }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), startup, audited, randomize, results, labImport, analyze: analysis, web, soak }, null, 2)}\n`,
 );

@@ -5,6 +5,8 @@ import { BASE_ENV, it } from './harness.js';
 import { trialdesk, waitForOutput, type Spawned } from './spawn.js';
 
 const RUNNING = (out: string): boolean => out.includes('API reference:');
+/** A first start on a fresh folder runs PGlite's initdb: a minute or more on a busy machine. */
+const START_MS = 240_000;
 
 /** Stops a server if it still runs, and waits for it to be gone. */
 async function stop(p: Spawned): Promise<void> {
@@ -20,7 +22,7 @@ describe.concurrent('the PGlite folder lock of real processes', () => {
     const env = { ...BASE_ENV, TRIALDESK_DATA_DIR: join(dir, 'data'), PORT: '0' };
     const first = trialdesk(['serve'], env);
     try {
-      await waitForOutput(first, RUNNING);
+      await waitForOutput(first, RUNNING, START_MS);
     } finally {
       await stop(first);
     }
@@ -30,7 +32,7 @@ describe.concurrent('the PGlite folder lock of real processes', () => {
     await writeFile(`${env.TRIALDESK_DATA_DIR}.lock`, '1');
     const second = trialdesk(['serve'], env);
     try {
-      await waitForOutput(second, RUNNING);
+      await waitForOutput(second, RUNNING, START_MS);
       const url = /is running at (http:\/\/\S+)/.exec(second.stdout())?.[1] ?? '';
       const health = await fetch(`${url}/api/health`);
       expect(health.status).toBe(200);
@@ -38,7 +40,7 @@ describe.concurrent('the PGlite folder lock of real processes', () => {
       second.kill('SIGTERM');
     }
     expect(await second.exited).toBe(0);
-  });
+  }, 600_000);
 
   it('of two servers started at once on one folder, exactly one runs; the other exits 3 naming it', async ({
     dir,
@@ -56,9 +58,9 @@ describe.concurrent('the PGlite folder lock of real processes', () => {
         `error: The data folder ${data} is in use by another trialdesk process (pid ${winner.pid}). ` +
           'Stop it, use its HTTP API, or set DATABASE_URL to share a PostgreSQL server.\n',
       );
-      await waitForOutput(winner, RUNNING);
+      await waitForOutput(winner, RUNNING, START_MS);
     } finally {
       await Promise.all(both.map(stop));
     }
-  });
+  }, 600_000);
 });

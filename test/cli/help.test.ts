@@ -9,7 +9,17 @@ describe('trialdesk --help', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('Usage: trialdesk [options] [command]');
     expect(r.out).toContain('Run a randomized, multi-center clinical trial end to end');
-    for (const command of ['serve', 'migrate', 'study', 'protocol', 'user', 'token', 'audit'])
+    for (const command of [
+      'serve',
+      'migrate',
+      'backup',
+      'restore',
+      'study',
+      'protocol',
+      'user',
+      'token',
+      'audit',
+    ])
       expect(r.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     expect(r.err).toBe('');
   });
@@ -21,6 +31,16 @@ describe('trialdesk --help', () => {
       options: ['--port <port>', 'env PORT, default 3000', '--host <host>', 'env HOST'],
     },
     { args: ['migrate'], says: 'Apply pending database migrations', options: ['-h, --help'] },
+    {
+      args: ['backup'],
+      says: 'Back up the whole database',
+      options: ['--out <file>', 'written whole or not at all', '--force'],
+    },
+    {
+      args: ['restore'],
+      says: 'Restore a backup into an empty store of the same kind',
+      options: ['<file>', '--force', 'replace the target'],
+    },
     {
       args: ['study', 'create'],
       says: 'Create a study from a protocol file',

@@ -39,7 +39,7 @@ describe.concurrent('the trialdesk process', { timeout: 240_000 }, () => {
     const env = { ...BASE_ENV, TRIALDESK_LOAD_REFERENCE: undefined, TRIALDESK_DATA_DIR: data, PORT: '0' };
     const server = trialdesk(['serve'], env);
     try {
-      await waitForOutput(server, (out) => out.includes('API reference:'));
+      await waitForOutput(server, (out) => out.includes('API reference:'), 240_000);
       const url = /is running at (http:\/\/\S+)/.exec(server.stdout())?.[1] ?? '';
       expect(url).toMatch(/^http:\/\/localhost:\d+$/);
       expect(server.stdout()).toContain(`  database: PGlite in ${data}\n`);
@@ -68,7 +68,7 @@ describe.concurrent('the trialdesk process', { timeout: 240_000 }, () => {
     // Unlocked: the next command opens the folder.
     const after = await cli(['migrate'], { env });
     expect(after.code, after.err).toBe(0);
-  });
+  }, 600_000); // a first start runs PGlite's initdb: minutes on a busy machine
 });
 
 // The shared PostgreSQL database when the run has one: no PGlite folder to set up.

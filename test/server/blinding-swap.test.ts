@@ -96,18 +96,23 @@ interface Run {
   readonly maskedKitContents: readonly string[];
 }
 
-/** The trial, run through the API on a database of its own; `swapped` flips the masked fact. */
-async function runTrial(base: TestEngine, swapped: boolean): Promise<Run> {
+/** A server over a database of its own, with seeded supply draws; `close` also drops the database. */
+async function isolatedServer(base: TestEngine): Promise<TestServer> {
   const isolated = await isolatedEngine(base, inject('pgUrl'));
-  const s: TestServer = await openServer(isolated.engine, { random: seededRandom('blinding swap') });
-  try {
-    return await scenario(s, swapped);
-  } finally {
-    await s.close();
-    await isolated.drop();
-  }
+  const s = await openServer(isolated.engine, { random: seededRandom('blinding swap') });
+  return {
+    ...s,
+    close: async () => {
+      try {
+        await s.close();
+      } finally {
+        await isolated.drop();
+      }
+    },
+  };
 }
 
+/** The trial, run through the API on `s`; `swapped` flips the masked fact. */
 async function scenario(s: TestServer, swapped: boolean): Promise<Run> {
   /** What blinded callers were answered while the trial ran, in order. */
   const answers: { userId: string; label: string; res: LightMyRequestResponse }[] = [];
@@ -405,8 +410,14 @@ describe.each(engines())('a blinded reader on $name', (engine) => {
   let b: Run;
 
   beforeAll(async () => {
-    a = await runTrial(engine, false);
-    b = await runTrial(engine, true);
+    // Both databases opened at once (starting PGlite is mostly waiting), then the runs one by one.
+    const [sa, sb] = await Promise.all([isolatedServer(engine), isolatedServer(engine)]);
+    try {
+      a = await scenario(sa, false);
+      b = await scenario(sb, true);
+    } finally {
+      await Promise.allSettled([sa.close(), sb.close()]);
+    }
   }, 180_000);
 
   it('runs the trial twice with the masked fact swapped, and nothing else', () => {

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { Role } from '../../src/core/auth/roles.js';
+import type { RandomSource } from '../../src/core/supply/random.js';
 import { buildServer } from '../../src/server/app.js';
 import type { InputLimits } from '../../src/server/limits.js';
 import { SESSION_COOKIE } from '../../src/server/route.js';
@@ -46,7 +47,7 @@ export interface TestServer {
   readonly database: Database;
   call(c: Call): Promise<LightMyRequestResponse>;
   /** Creates a user with PASSWORD and the grants, plus a session: no password hashing per user. */
-  user(grants: readonly Grant[]): Promise<TestUser>;
+  user(grants: readonly Grant[], username?: string): Promise<TestUser>;
   /** Opens another session for an existing user, expiring when told. */
   session(userId: string, expiresAt: Date): Promise<string>;
   /** Creates a study from a reference protocol through the API as `token`; returns its id and code. */
@@ -62,10 +63,10 @@ const tokenHash = (token: string): string => createHash('sha256').update(token).
 /** The API over a fresh world on the engine; the caller closes it in afterAll. */
 export async function openServer(
   engine: TestEngine,
-  options: { webRoot?: string; limits?: Partial<InputLimits> } = {},
+  options: { webRoot?: string; limits?: Partial<InputLimits>; random?: RandomSource } = {},
 ): Promise<TestServer> {
   const database = await engine.open();
-  const w = world(database);
+  const w = world(database, options.random ? { random: options.random } : {});
   const app = await buildServer({
     services: w.services,
     health: async () => {
@@ -101,8 +102,8 @@ export async function openServer(
     return token;
   };
 
-  const user: TestServer['user'] = async (grants) => {
-    const username = `h-${unique()}`;
+  const user: TestServer['user'] = async (grants, name) => {
+    const username = name ?? `h-${unique()}`;
     const hash = await passwordHash;
     const id = await seedUser(w.store, username, hash, grants);
     const token = await session(id, new Date(Date.now() + 3_600_000));

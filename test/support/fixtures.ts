@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR } from '../../src/services/caller.js';
 import type { Database } from '../../src/store/database.js';
 import { Store } from '../../src/store/store.js';
 import type { Role } from '../../src/core/auth/roles.js';
+import type { RandomSource } from '../../src/core/supply/random.js';
 import { unique } from './engines.js';
 
 export const PASSWORD = 'a good long test password';
@@ -85,10 +86,13 @@ export function seedUser(
   });
 }
 
-/** Services over a database, with helpers to make users with roles (set up directly, as the system). */
-export function world(database: Database): World {
+/**
+ * Services over a database, with helpers to make users with roles (set up directly, as the system).
+ * `random` seeds supply's draws, so a test can replay a trial draw for draw.
+ */
+export function world(database: Database, options: { random?: RandomSource } = {}): World {
   const store = new Store(database);
-  const services = createServices(store, authSettings);
+  const services = createServices(store, authSettings, options);
   const passwordHash = hashPassword(PASSWORD);
   const user: World['user'] = async (grants, name) => {
     const username = name ?? `u-${unique()}`;

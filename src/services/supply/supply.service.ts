@@ -118,7 +118,8 @@ export class SupplyService {
         expiresOn: input.expiresOn,
         kits: numbers.map((kitNumber, i) => ({ kitNumber, content: contents[i] ?? 'active' })),
       });
-      return { drug: input.drug, lot: input.lot, kitNumbers: numbers };
+      // By number, like every list of kits: one order for all, whatever is behind it.
+      return { drug: input.drug, lot: input.lot, kitNumbers: [...numbers].sort() };
     });
   }
 

@@ -51,7 +51,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // handler (and its transaction) never waits on the network.
   app.addHook('preParsing', (request, _reply, payload, done) => {
     const hasBody =
-      request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+      request.headers['transfer-encoding'] !== undefined ||
+      Number(request.headers['content-length'] ?? 0) > 0;
     done(null, hasBody ? withDeadlines(payload, limits.bodyIdleMs, limits.bodyTotalMs) : payload);
   });
   // Only JSON and YAML bodies: no text/plain, which a cross-site form could send.

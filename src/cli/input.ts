@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
+import { unsafeInputIssues } from '../core/input/unsafe-input.js';
 import { usageError, type CliIo } from './io.js';
 
 /**
@@ -13,6 +14,8 @@ export function parseInput<S extends z.ZodType>(
   input: unknown,
   labels: Readonly<Record<string, string>> = {},
 ): z.output<S> {
+  const unsafe = unsafeInputIssues(input, '');
+  if (unsafe.length > 0) throw usageError(unsafe.map((i) => `${i.path || 'input'}: ${i.message}`).join('; '));
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   throw usageError(parsed.error.issues.map((i) => `${labelOf(i.path, labels)}: ${i.message}`).join('; '));

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { validationError } from '../core/errors.js';
+import { unsafeInputIssues } from '../core/input/unsafe-input.js';
 import type { Caller, Services } from '../services/index.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -56,6 +57,14 @@ export function credentialOf(request: FastifyRequest): string | undefined {
 
 function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return (where === 'body' ? undefined : {}) as T;
+  // Control characters (U+0000…) in any text, and hostile nesting, are refused for every field of
+  // every endpoint here, before a schema or the database sees them.
+  const unsafe = unsafeInputIssues(value, where);
+  if (unsafe.length > 0)
+    throw validationError(
+      `Invalid ${where}: ${unsafe.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      unsafe,
+    );
   const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => ({

@@ -184,7 +184,7 @@ describe('trial commands refuse bad input, writing nothing', () => {
       beforeSignIn(trial.supply),
     );
     expect(zero.code).toBe(1);
-    expect(zero.err).toBe('error: --count: must be at least 1; --expires: must be a date as YYYY-MM-DD\n');
+    expect(zero.err).toBe('error: --count: must be at least 1; --expires: must be a real date, YYYY-MM-DD\n');
     const words = await t.run(
       [...args, '--drug', 'RBV', '--count', 'ten', '--expires', inAYear()],
       as(trial.supply),

@@ -10,6 +10,16 @@ export function isIsoDate(text: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
 }
 
+/** No date of a trial (consent, visit, sample, kit expiry, screening answer) is earlier than this. */
+export const EARLIEST_DATE = '1900-01-01';
+
+/** Why a YYYY-MM-DD text is not a date a trial can hold, or null when it is one. */
+export function dateProblem(text: string): string | null {
+  if (!isIsoDate(text)) return 'must be a real date, YYYY-MM-DD';
+  if (text < EARLIEST_DATE) return `must be ${EARLIEST_DATE} or later`;
+  return null;
+}
+
 /** The date `days` after (or before, if negative) `date`. */
 export function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);

@@ -1,7 +1,8 @@
 import { isDomainError, validationError } from '../errors.js';
 import { parseResult, type MeasureResult, type ReportedResult } from '../labs/result.js';
 import type { Protocol } from '../protocol/schema.js';
-import { isIsoDate } from './dates.js';
+import { controlCharacterProblem } from '../input/unsafe-input.js';
+import { EARLIEST_DATE, isIsoDate } from './dates.js';
 import { runEditChecks, type CheckFinding } from './edit-checks.js';
 import { measureRefusal, visitRefusal, type SubjectState } from './visit-rules.js';
 
@@ -129,6 +130,11 @@ export function labRowReader(
       const i = at[column];
       const value = i === undefined ? '' : (fields[i] ?? '').trim();
       const limit = LIMITS[column];
+      const control = controlCharacterProblem(value);
+      if (control) {
+        problems.push(`${column}: ${control}`);
+        return '';
+      }
       if (limit !== undefined && value.length > limit) {
         problems.push(`${column}: must be at most ${limit} characters`);
         return '';
@@ -153,6 +159,8 @@ export function labRowReader(
 
     if (date !== '' && !validDate(date))
       problems.push(`date: must be a real date written YYYY-MM-DD, not "${date}"`);
+    else if (date !== '' && date < EARLIEST_DATE)
+      problems.push(`date: must be ${EARLIEST_DATE} or later, not "${date}"`);
     let lloq: number | undefined;
     if (lloqText !== '') {
       lloq = POSITIVE_NUMBER.test(lloqText) ? Number(lloqText) : Number.NaN;

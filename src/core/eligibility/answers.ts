@@ -1,10 +1,24 @@
+import { dateProblem } from '../capture/dates.js';
 import { validationError, type FieldIssue } from '../errors.js';
 import type { Protocol } from '../protocol/schema.js';
 import type { Answers } from './evaluate.js';
 
+/** A number answer without a range in the protocol still has to be of a size a measurement can be. */
+export const LARGEST_ANSWER = 1e12;
+
+/** Why a number answer is refused (not a number, outside the protocol's plausible range), or null. */
+function numberProblem(value: unknown, range: { min?: number; max?: number } | undefined): string | null {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
+  const { min, max } = range ?? {};
+  if ((min !== undefined && value < min) || (max !== undefined && value > max))
+    return `must be ${min !== undefined && max !== undefined ? `from ${min} to ${max}` : min !== undefined ? `at least ${min}` : `at most ${max}`} (the protocol's plausible range)`;
+  if (Math.abs(value) > LARGEST_ANSWER) return `must be at most ${LARGEST_ANSWER} in size`;
+  return null;
+}
+
 /**
  * Checks screening answers against the protocol's fields: known fields only, each of its type (a
- * choice among its options, a date as YYYY-MM-DD). Unanswered fields stay unanswered: eligibility
+ * choice among its options, a date as YYYY-MM-DD from 1900, a number in the field's plausible range). Unanswered fields stay unanswered: eligibility
  * then reports them as missing. Throws naming every bad answer.
  */
 export function checkAnswers(protocol: Protocol, answers: Readonly<Record<string, unknown>>): Answers {
@@ -23,11 +37,12 @@ export function checkAnswers(protocol: Protocol, answers: Readonly<Record<string
       continue;
     }
     switch (field.type) {
-      case 'number':
-        if (typeof value !== 'number' || !Number.isFinite(value))
-          issues.push({ path, message: 'must be a number' });
-        else out[key] = value;
+      case 'number': {
+        const problem = numberProblem(value, field.plausible);
+        if (problem) issues.push({ path, message: problem });
+        else out[key] = value as number;
         break;
+      }
       case 'boolean':
         if (typeof value !== 'boolean') issues.push({ path, message: 'must be true or false' });
         else out[key] = value;
@@ -40,13 +55,12 @@ export function checkAnswers(protocol: Protocol, answers: Readonly<Record<string
         break;
       }
       case 'date':
-        if (
-          typeof value !== 'string' ||
-          !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
-          Number.isNaN(Date.parse(value))
-        )
-          issues.push({ path, message: 'must be a date as YYYY-MM-DD' });
-        else out[key] = value;
+        if (typeof value !== 'string') issues.push({ path, message: 'must be a date as YYYY-MM-DD' });
+        else {
+          const problem = dateProblem(value);
+          if (problem) issues.push({ path, message: problem });
+          else out[key] = value;
+        }
         break;
       case 'text':
         if (typeof value !== 'string' || value.length > 2000)

@@ -1,6 +1,8 @@
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { validationError, type FieldIssue } from '../errors.js';
+import { unsafeInputIssues } from '../input/unsafe-input.js';
+import { PROTOCOL_LIMITS } from './limits.js';
 import { protocolSchema, type Protocol } from './schema.js';
 
 /** One problem in a protocol file: where (file, line, path inside it) and why. */
@@ -23,8 +25,29 @@ export function formatPath(path: readonly PropertyKey[]): string {
  * Throws a `validation` DomainError whose issues name the file, line, path and reason.
  */
 export function parseProtocol(source: string, fileName: string): Protocol {
+  if (source.length > PROTOCOL_LIMITS.fileChars)
+    throw protocolError(fileName, [
+      {
+        file: fileName,
+        line: null,
+        path: '',
+        message: `is larger than the protocol size limit of ${PROTOCOL_LIMITS.fileChars} characters`,
+      },
+    ]);
   const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  let doc: ReturnType<typeof parseDocument>;
+  let value: unknown;
+  try {
+    doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    // Aliases may not multiply the document (a "billion laughs" file of a few hundred bytes).
+    if (doc.errors.length === 0) value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // An alias bomb, or a nesting deep enough to exhaust the parser's stack.
+    const why = e instanceof RangeError ? 'it is nested too deeply' : (e as Error).message;
+    throw protocolError(fileName, [
+      { file: fileName, line: null, path: '', message: `cannot be read: ${why}` },
+    ]);
+  }
   if (doc.errors.length > 0) {
     const issues: ProtocolIssue[] = doc.errors.map((e) => ({
       file: fileName,
@@ -34,7 +57,7 @@ export function parseProtocol(source: string, fileName: string): Protocol {
     }));
     throw protocolError(fileName, issues);
   }
-  const result = protocolSchema.safeParse(doc.toJS());
+  const result = protocolSafeParse(value, fileName);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => toIssue(i, fileName, doc, lines));
   throw protocolError(fileName, issues);
@@ -42,7 +65,7 @@ export function parseProtocol(source: string, fileName: string): Protocol {
 
 /** Validates an already-parsed protocol object (e.g. from an API request body). */
 export function validateProtocol(value: unknown, source = 'protocol'): Protocol {
-  const result = protocolSchema.safeParse(value);
+  const result = protocolSafeParse(value, source);
   if (result.success) return result.data;
   throw protocolError(
     source,
@@ -53,6 +76,23 @@ export function validateProtocol(value: unknown, source = 'protocol'): Protocol 
       message: i.message,
     })),
   );
+}
+
+/** How many times aliases (`*name`) may be expanded in one protocol file: a real one uses a few. */
+const MAX_ALIAS_COUNT = 50;
+
+/**
+ * The schema's verdict. Control characters and nesting past any protocol's depth are refused first,
+ * so the schema never recurses into a hostile shape.
+ */
+function protocolSafeParse(value: unknown, file: string): ReturnType<typeof protocolSchema.safeParse> {
+  const unsafe = unsafeInputIssues(value, '');
+  if (unsafe.length > 0)
+    throw protocolError(
+      file,
+      unsafe.map((i) => ({ ...i, file, line: null })),
+    );
+  return protocolSchema.safeParse(value);
 }
 
 function toIssue(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROTOCOL_LIMITS as L } from './limits.js';
 
 /** Codes inside a protocol (arms, drugs, visits…): short, upper-case, stable across amendments. */
 const code = z
@@ -7,7 +8,19 @@ const code = z
     /^[A-Z][A-Z0-9_]{0,19}$/,
     'must be 1 to 20 upper-case letters, digits or "_", starting with a letter',
   );
-const text = z.string().trim().min(1, 'must not be empty');
+const text = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(L.textChars, `must be at most ${L.textChars} characters`);
+/**
+ * A list of `min` to `max` items, the limit named in the error. The length is checked before any item
+ * is parsed, so an oversized list is refused at once rather than after parsing every item.
+ */
+const list = <T extends z.ZodType>(item: T, max: number, what: string, min?: readonly [number, string?]) => {
+  const sized = z.array(z.unknown()).max(max, `at most ${max} ${what} (the protocol size limit)`);
+  return (min ? sized.min(min[0], min[1]) : sized).pipe(z.array(item));
+};
 
 const drug = z.strictObject({
   code,
@@ -34,7 +47,7 @@ const arm = z.strictObject({
   code,
   name: text,
   description: text.optional(),
-  treatments: z.array(treatment).min(1, 'an arm needs at least one treatment'),
+  treatments: list(treatment, L.treatmentsPerArm, 'treatments', [1, 'an arm needs at least one treatment']),
   ratio: z.number().int().positive().default(1),
   /** Hard cap on subjects allocated to the arm, over all strata. */
   cap: z.number().int().positive().optional(),
@@ -46,7 +59,7 @@ const level = z.strictObject({ code, label: text });
 const factor = z.strictObject({
   code,
   label: text,
-  levels: z.array(level).min(2, 'a factor needs at least two levels'),
+  levels: list(level, L.levelsPerFactor, 'levels', [2, 'a factor needs at least two levels']),
   /** The screening field whose answer gives the subject's level (its values are the level codes). */
   fromField: z.string().optional(),
 });
@@ -54,7 +67,12 @@ const factor = z.strictObject({
 const randomization = z.strictObject({
   method: z.enum(['permuted-blocks', 'minimization']),
   /** Block sizes, each a multiple of the sum of the arms' ratios; one is drawn at random per block. */
-  blockSizes: z.array(z.number().int().positive()).min(1).optional(),
+  blockSizes: list(
+    z.number().int().positive().max(L.largestBlock, `must be at most ${L.largestBlock}`),
+    L.blockSizes,
+    'block sizes',
+    [1],
+  ).optional(),
   stratifyBy: z.array(code).default([]),
   minimization: z
     .strictObject({
@@ -75,8 +93,17 @@ const screeningField = z.strictObject({
   label: text,
   type: z.enum(['number', 'boolean', 'choice', 'date', 'text']),
   unit: text.optional(),
-  options: z.array(z.strictObject({ value: z.string(), label: text })).optional(),
+  options: list(
+    z.strictObject({ value: z.string().max(200), label: text }),
+    L.choiceOptions,
+    'options',
+  ).optional(),
   required: z.boolean().default(true),
+  /** Number fields: the plausible range of an answer; one outside is refused at screening. */
+  plausible: z
+    .strictObject({ min: z.number().optional(), max: z.number().optional() })
+    .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, 'min must not exceed max')
+    .optional(),
 });
 
 type Rule =
@@ -99,11 +126,11 @@ const rule: z.ZodType<Rule> = z.lazy(() =>
     z.strictObject({
       field: fieldName,
       op: z.enum(['in', 'notIn']),
-      value: z.array(z.union([z.string(), z.number()])).min(1),
+      value: list(z.union([z.string(), z.number()]), L.ruleValues, 'values', [1]),
     }),
     z.strictObject({ field: fieldName, op: z.literal('between'), value: z.tuple([z.number(), z.number()]) }),
-    z.strictObject({ all: z.array(rule).min(1) }),
-    z.strictObject({ any: z.array(rule).min(1) }),
+    z.strictObject({ all: list(rule, L.ruleValues, 'rules', [1]) }),
+    z.strictObject({ any: list(rule, L.ruleValues, 'rules', [1]) }),
     z.strictObject({ not: rule }),
   ]),
 );
@@ -133,7 +160,9 @@ const phase = z.strictObject({
   startVisit: code,
   endVisit: code,
   /** For an extension: the visit at which the subject elects to continue, and the choices offered. */
-  election: z.strictObject({ visit: code, options: z.array(extensionOption).min(1) }).optional(),
+  election: z
+    .strictObject({ visit: code, options: list(extensionOption, L.extensionOptions, 'options', [1]) })
+    .optional(),
 });
 
 const visit = z.strictObject({
@@ -143,7 +172,7 @@ const visit = z.strictObject({
   /** Nominal study day (day 0 = randomization); the window is in days either side. */
   day: z.number().int(),
   window: z.strictObject({ before: z.number().int().min(0), after: z.number().int().min(0) }),
-  measures: z.array(code).default([]),
+  measures: list(code, L.measuresPerVisit, 'measures').default([]),
 });
 
 const measure = z.strictObject({
@@ -241,12 +270,16 @@ const population = z.union([
 const analysis = z.strictObject({
   /** Analyse each level of this factor as a separate population (e.g. NR and PR). */
   byFactor: code.optional(),
-  populations: z.array(population).min(1),
+  populations: list(population, L.populations, 'populations', [1]),
   /** How a result below the LLOQ (or target not detected) enters the analysis. */
   belowLloq: z.enum(['lloq', 'half-lloq']).default('lloq'),
   /** Groups smaller than this are shown but flagged "insufficient for conclusions". */
   minimumGroupSize: z.number().int().positive().default(5),
-  interim: z.array(z.strictObject({ code, label: text, visit: code })).default([]),
+  interim: list(
+    z.strictObject({ code, label: text, visit: code }),
+    L.interimAnalyses,
+    'interim analyses',
+  ).default([]),
 });
 
 /** The protocol file: one study's design as data. */
@@ -261,17 +294,22 @@ export const protocolSchema = z
     sponsor: text,
     indication: text,
     description: text.optional(),
-    drugs: z.array(drug).min(1),
-    arms: z.array(arm).min(2, 'a randomized study needs at least two arms'),
-    stratification: z.strictObject({ factors: z.array(factor) }).default({ factors: [] }),
+    drugs: list(drug, L.drugs, 'drugs', [1]),
+    arms: list(arm, L.arms, 'arms', [2, 'a randomized study needs at least two arms']),
+    stratification: z
+      .strictObject({ factors: list(factor, L.stratificationFactors, 'factors') })
+      .default({ factors: [] }),
     randomization,
-    eligibility: z.strictObject({ fields: z.array(screeningField), criteria: z.array(criterion).min(1) }),
-    phases: z.array(phase).min(1),
-    visits: z.array(visit).min(2),
-    measures: z.array(measure).default([]),
-    endpoints: z.array(endpoint).min(1),
+    eligibility: z.strictObject({
+      fields: list(screeningField, L.screeningFields, 'screening fields'),
+      criteria: list(criterion, L.criteria, 'criteria', [1]),
+    }),
+    phases: list(phase, L.phases, 'phases', [1]),
+    visits: list(visit, L.visits, 'visits', [2]),
+    measures: list(measure, L.measures, 'measures').default([]),
+    endpoints: list(endpoint, L.endpoints, 'endpoints', [1]),
     analysis,
-    editChecks: z.array(editCheck).default(() => [...DEFAULT_EDIT_CHECKS]),
+    editChecks: list(editCheck, L.editChecks, 'edit checks').default(() => [...DEFAULT_EDIT_CHECKS]),
     /** Drug supply: warn a site when its stock covers fewer than this many more subjects in every arm. */
     supplyPolicy: z
       .strictObject({ lowStockSubjects: z.number().int().min(0).default(2) })
@@ -297,6 +335,12 @@ export const protocolSchema = z
     const drugs = unique(p.drugs, 'drugs');
     const arms = unique(p.arms, 'arms');
     const factors = unique(p.stratification.factors, 'stratification.factors');
+    const strata = p.stratification.factors.reduce((n, f) => n * f.levels.length, 1);
+    if (strata > L.strata)
+      issue(
+        ['stratification', 'factors'],
+        `at most ${L.strata} strata (the product of the factors' levels; the protocol size limit), not ${strata}`,
+      );
     const phases = unique(p.phases, 'phases');
     const visits = unique(p.visits, 'visits');
     const measures = unique(p.measures, 'measures');

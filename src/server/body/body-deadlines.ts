@@ -38,7 +38,9 @@ export function withDeadlines(payload: Readable, idleMs: number, totalMs: number
   guarded.on('error', () => undefined);
   payload.on('error', (err) => guarded.destroy(err));
   // A client that goes away mid-body: the parser sees the stream fail rather than wait for its end.
-  payload.on('aborted', () => guarded.destroy(new DomainError('validation', 'The client closed the request')));
+  payload.on('aborted', () =>
+    guarded.destroy(new DomainError('validation', 'The client closed the request')),
+  );
   rearm();
   payload.pipe(guarded);
   return guarded;

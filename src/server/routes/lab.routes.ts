@@ -34,7 +34,12 @@ export const labRoutes = [
           { path: 'body', message: 'must be a CSV file sent as text/csv' },
         ]);
       try {
-        const report = await services.labImports.importCsv(await caller(), params.studyId, body.open(), query);
+        const report = await services.labImports.importCsv(
+          await caller(),
+          params.studyId,
+          body.open(),
+          query,
+        );
         if (report.dryRun || report.labImportId === null) return reply.status(200).send(report);
         return report;
       } finally {

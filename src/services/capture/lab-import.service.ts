@@ -109,11 +109,35 @@ class RolledBack extends Error {
   }
 }
 
-async function* hashed(source: CsvSource, hash: Hash): AsyncGenerator<Buffer> {
+/**
+ * The file's text, hashed as bytes and decoded as strict UTF-8: a file in another encoding (Latin-1
+ * from a spreadsheet) is refused whole rather than imported with replaced characters.
+ */
+async function* hashed(source: CsvSource, hash: Hash): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let offset = 0;
+  const notUtf8 = (): DomainError =>
+    validationError(
+      `The file is not valid UTF-8 text (in the bytes after byte ${offset}): save it as UTF-8 (CSV UTF-8)`,
+      [{ path: 'body', message: 'must be UTF-8 text' }],
+    );
   for await (const chunk of source as AsyncIterable<Buffer | string>) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     hash.update(bytes);
-    yield bytes;
+    let text: string;
+    try {
+      text = decoder.decode(bytes, { stream: true });
+    } catch {
+      throw notUtf8();
+    }
+    offset += bytes.length;
+    if (text !== '') yield text;
+  }
+  try {
+    const rest = decoder.decode();
+    if (rest !== '') yield rest;
+  } catch {
+    throw notUtf8();
   }
 }
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { isIsoDate } from '../../core/capture/dates.js';
+import { dateProblem } from '../../core/capture/dates.js';
 
-/** A calendar date, YYYY-MM-DD. */
-export const isoDate = z
-  .string('must be a date, YYYY-MM-DD')
-  .refine(isIsoDate, 'must be a real date, YYYY-MM-DD');
+/** A calendar date, YYYY-MM-DD, not before 1900 (the shared date of every request). */
+export const isoDate = z.string('must be a date, YYYY-MM-DD').superRefine((text, ctx) => {
+  const problem = dateProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const screenSubjectSchema = z.strictObject({
   siteId: z.uuid('must be a site id'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDate } from '../subjects/subject.schemas.js';
 
 const drugCode = z
   .string()
@@ -8,7 +9,7 @@ export const createKitsSchema = z.strictObject({
   drug: drugCode,
   count: z.number().int().min(1, 'must be at least 1').max(100_000, 'must be at most 100,000'),
   lot: z.string().trim().min(1, 'is required').max(50),
-  expiresOn: z.iso.date('must be a date as YYYY-MM-DD'),
+  expiresOn: isoDate,
 });
 export type CreateKitsInput = z.output<typeof createKitsSchema>;
 

@@ -5,6 +5,7 @@ import { PASSWORD } from '../support/fixtures.js';
 import { cliTargets, it, listStudies, pgliteOnly, uniqueName, type CliTarget } from './harness.js';
 import { hashPassword } from '../../src/services/auth/password.js';
 import { seedUser } from '../support/fixtures.js';
+import { asJson, asXpt, TABLES } from '../support/sdtm-formats.js';
 
 const FIXTURE = new URL('../fixtures/sdtm/celgosivir-small/', import.meta.url);
 
@@ -37,6 +38,36 @@ describe.concurrent.each(cliTargets())('trialdesk import on $name', ({ setup }) 
         '71 visit(s), 71 result(s), 6 adverse event(s), 10 disposition(s); 1 query(ies) opened',
     );
     expect(r.out).toContain('note: lb.csv: tests the protocol does not measure (ALT): 1 row(s) not imported');
+    expect((await listStudies(t)).map((s) => s.code)).toContain(code);
+  });
+
+  it('reads datasets as SAS transport (.xpt) and Dataset-JSON (.json, .ndjson) files too', async ({
+    dir,
+    expect,
+  }) => {
+    const t = await setup(dir);
+    const folder = await sdtmFolder(dir);
+    await writeFile(join(folder, 'DM.xpt'), await asXpt('DM', TABLES.get('DM')!));
+    await writeFile(join(folder, 'lb.ndjson'), await asJson('LB', TABLES.get('LB')!, 'ndjson'));
+    await writeFile(join(folder, 'ae.json'), await asJson('AE', TABLES.get('AE')!, 'json'));
+    // Two files for one domain: which one is meant?
+    const { args, code } = await importArgs(t, folder);
+    const both = await t.run(args);
+    expect(both.code).toBe(1);
+    expect(both.err).toMatch(
+      /has (DM\.xpt and dm\.csv|dm\.csv and DM\.xpt): keep one file for DM \(dm\.csv, \.xpt, \.json or \.ndjson\)/,
+    );
+    for (const f of ['dm.csv', 'lb.csv', 'ae.csv']) await rm(join(folder, f));
+    const r = await t.run(args);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      '2 site(s), 12 subject(s) (10 randomized, 1 screen failure(s), 1 not randomized), 4 extension election(s), ' +
+        '71 visit(s), 71 result(s), 6 adverse event(s), 10 disposition(s); 1 query(ies) opened',
+    );
+    expect(r.out).toContain(
+      'note: lb.ndjson: tests the protocol does not measure (ALT): 1 row(s) not imported',
+    );
     expect((await listStudies(t)).map((s) => s.code)).toContain(code);
   });
 

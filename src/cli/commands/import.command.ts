@@ -3,7 +3,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DomainError, isDomainError } from '../../core/errors.js';
-import { fileOf, SDTM_DOMAINS, type SdtmDomain, type SdtmIssue } from '../../core/sdtm/index.js';
+import {
+  fileOf,
+  SDTM_DOMAINS,
+  SDTM_FILE_FORMATS,
+  type SdtmDomain,
+  type SdtmIssue,
+} from '../../core/sdtm/index.js';
 import type { SdtmFile, SdtmImportSummary } from '../../services/sdtm/sdtm-import.service.js';
 import { json } from '../format.js';
 import { EXIT, usageError, type CliIo } from '../io.js';
@@ -11,7 +17,10 @@ import { withCaller, type CredentialOptions } from '../session.js';
 
 type ImportOptions = CredentialOptions & { protocol: string; sdtm: string; json?: boolean };
 
-/** The datasets of a folder: `dm.csv`, `suppdm.csv`, `lb.csv`… matched case-insensitively. */
+/**
+ * The datasets of a folder: `dm.csv`, `suppdm.xpt`, `lb.json`, `ae.ndjson`… matched case-insensitively,
+ * one file per domain in any of the formats.
+ */
 async function datasetFiles(io: CliIo, dir: string): Promise<Partial<Record<SdtmDomain, string>>> {
   let names: string[];
   try {
@@ -21,9 +30,14 @@ async function datasetFiles(io: CliIo, dir: string): Promise<Partial<Record<Sdtm
   }
   const files: Partial<Record<SdtmDomain, string>> = {};
   for (const domain of SDTM_DOMAINS) {
-    const matches = names.filter((n) => n.toLowerCase() === fileOf(domain));
+    const base = domain.toLowerCase();
+    const matches = names.filter((n) =>
+      SDTM_FILE_FORMATS.some((format) => n.toLowerCase() === `${base}.${format}`),
+    );
     if (matches.length > 1)
-      throw usageError(`The SDTM folder ${dir} has ${matches.join(' and ')}: keep one ${fileOf(domain)}`);
+      throw usageError(
+        `The SDTM folder ${dir} has ${matches.join(' and ')}: keep one file for ${domain} (${fileOf(domain)}, .xpt, .json or .ndjson)`,
+      );
     if (matches[0]) files[domain] = join(resolve(io.cwd, dir), matches[0]);
   }
   return files;
@@ -51,13 +65,13 @@ export function importCommands(
   program
     .command('import')
     .description(
-      'Create a study from a protocol file and a completed trial’s SDTM datasets (admin, data manager): CSV ' +
-        'files named by domain in one folder, dm.csv, suppdm.csv, lb.csv, ae.csv, ds.csv, and optionally ' +
-        'sv.csv, ex.csv, suppae.csv, suppds.csv. Every row is checked first; with any refused row nothing ' +
-        'is imported (exit 1) and each prints as "FILE:LINE: reason" on standard error.',
+      'Create a study from a protocol file and a completed trial’s SDTM datasets (admin, data manager): files ' +
+        'named by domain in one folder, dm, suppdm, lb, ae, ds, and optionally sv, ex, suppae, suppds, each as ' +
+        'CSV (.csv), SAS transport v5 (.xpt) or Dataset-JSON 1.1 (.json, .ndjson). Every row is checked first; ' +
+        'with any refused row nothing is imported (exit 1) and each prints as "FILE:LINE: reason" on standard error.',
     )
     .requiredOption('--protocol <file>', 'the protocol file (YAML or JSON)')
-    .requiredOption('--sdtm <dir>', 'the folder of SDTM datasets as CSV')
+    .requiredOption('--sdtm <dir>', 'the folder of SDTM datasets (.csv, .xpt, .json or .ndjson)')
     .option('--user <name>', 'sign in as (env TRIALDESK_USER; password from TRIALDESK_PASSWORD or a prompt)')
     .option('--json', 'print the summary as JSON')
     .action((opts: ImportOptions) =>

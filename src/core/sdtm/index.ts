@@ -2,3 +2,4 @@ export * from './dataset.js';
 export * from './plan.js';
 export * from './plan-import.js';
 export * from './variables.js';
+export * from './from-formats.js';

@@ -17,11 +17,15 @@ import type { StagedResult } from '../../store/repositories/lab-import.repositor
 import type { Repositories, Store } from '../../store/store.js';
 import { authorize, type Caller } from '../caller.js';
 import { readProtocolSource } from '../studies/study.service.js';
-import { readCsvDataset, type CsvSource } from './sdtm-csv.js';
+import type { CsvSource } from './sdtm-csv.js';
+import { readDatasetFile } from './sdtm-files.js';
 
 export type { CsvSource } from './sdtm-csv.js';
 
-/** One dataset's CSV file: its name (for messages and the audit trail) and its bytes. */
+/**
+ * One dataset's file: its name (for messages and the audit trail; its extension says the format:
+ * `.xpt`, `.json`, `.ndjson`, else CSV) and its bytes.
+ */
 export interface SdtmFile {
   readonly fileName: string;
   readonly source: CsvSource;
@@ -31,7 +35,7 @@ export interface SdtmImportInput {
   /** The protocol file's text (YAML or JSON), validated as `study create` does. */
   readonly protocolSource: string;
   readonly protocolFileName: string;
-  /** Each domain's CSV file: DM, LB, AE and DS always, SUPPDM when the protocol stratifies; the rest optional. */
+  /** Each domain's file: DM, LB, AE and DS always, SUPPDM when the protocol stratifies; the rest optional. */
   readonly datasets: Readonly<Partial<Record<SdtmDomain, SdtmFile>>>;
 }
 
@@ -84,7 +88,8 @@ function refused(issues: readonly SdtmIssue[], count: number): DomainError {
 }
 
 /**
- * Creates a study from a completed trial's SDTM datasets (CSV, one file per domain): the protocol is
+ * Creates a study from a completed trial's SDTM datasets (one file per domain: CSV, SAS transport v5
+ * or Dataset-JSON 1.1, by extension): the protocol is
  * validated as for `study create`, every row of every dataset is mapped onto it and checked as
  * captured data is (visit rules, edit checks), and only then is anything written: the study, its
  * sites, subjects, allocations, extension re-assignments, visits, results, adverse events and
@@ -116,7 +121,7 @@ export class SdtmImportService {
     for (const domain of SDTM_DOMAINS) {
       const file = input.datasets[domain];
       if (!file) continue;
-      const read = await readCsvDataset(domain, file.fileName, file.source);
+      const read = await readDatasetFile(domain, file.fileName, file.source);
       datasets[domain] = read.dataset;
       files.push({ domain, fileName: file.fileName, sha256: read.sha256, rows: read.rows });
     }

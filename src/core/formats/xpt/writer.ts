@@ -55,20 +55,32 @@ export class XptEncoder {
       const v = variables[i]!;
       const value = row[i];
       const at = offset + v.position;
-      const fail = (rule: string, reason: string): never => {
-        throw new FormatError(
-          { format: 'xpt', rule, dataset: dataset.name, variable: v.name, row: number },
-          reason,
-        );
-      };
       if (v.type === 'char') {
         if (value !== null && value !== undefined && typeof value !== 'string')
-          fail('value-type', `a character variable needs a string, not ${describe(value)}`);
+          failAt(
+            dataset.name,
+            v.name,
+            number,
+            'value-type',
+            `a character variable needs a string, not ${describe(value)}`,
+          );
         out.fill(BLANK, at, at + v.length);
         if (typeof value === 'string' && value.length > 0) {
-          const { read } = encoder.encodeInto(value, out.subarray(at, at + v.length));
+          // ASCII, the usual case, byte by byte; anything else through the UTF-8 encoder.
+          let k = 0;
+          if (value.length <= v.length)
+            for (; k < value.length; k++) {
+              const c = value.charCodeAt(k);
+              if (c >= 0x80) break;
+              out[at + k] = c;
+            }
+          const read =
+            k === value.length ? k : encoder.encodeInto(value, out.subarray(at, at + v.length)).read;
           if (read < value.length)
-            fail(
+            failAt(
+              dataset.name,
+              v.name,
+              number,
               'char-value-length',
               `the value has ${encoder.encode(value).length} bytes; the variable's length is ${v.length}`,
             );
@@ -78,7 +90,7 @@ export class XptEncoder {
         out[at] = value === null || value === undefined ? 0x2e : value.sasMissing.charCodeAt(0);
       } else if (typeof value === 'number') {
         const problem = ibmProblem(value);
-        if (problem !== null) fail('numeric-value', problem);
+        if (problem !== null) failAt(dataset.name, v.name, number, 'numeric-value', problem);
         if (v.length === 8) writeIbm(view, at, value);
         else {
           // Shorter numerics keep the leading bytes, as SAS truncates them.
@@ -86,7 +98,13 @@ export class XptEncoder {
           out.set(this.scratchBytes.subarray(0, v.length), at);
         }
       } else
-        fail('value-type', `a numeric variable needs a number or a missing value, not ${describe(value)}`);
+        failAt(
+          dataset.name,
+          v.name,
+          number,
+          'value-type',
+          `a numeric variable needs a number or a missing value, not ${describe(value)}`,
+        );
     }
   }
 
@@ -95,6 +113,11 @@ export class XptEncoder {
     const used = (rows * this.checked.rowLength) % RECORD;
     return new Uint8Array(used === 0 ? 0 : RECORD - used).fill(BLANK);
   }
+}
+
+/** Throws the error of one value (a function, not a closure per cell: the loop runs for every value). */
+function failAt(dataset: string, variable: string, row: number, rule: string, reason: string): never {
+  throw new FormatError({ format: 'xpt', rule, dataset, variable, row }, reason);
 }
 
 function describe(value: unknown): string {

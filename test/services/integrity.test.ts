@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashAuditEntry } from '../../src/core/audit/chain.js';
@@ -113,7 +114,7 @@ describe.each(engines())('clinical data integrity on $name', (engine) => {
     });
     await w.services.capture.sign(pi, subject.id, { password: PASSWORD, meaning: 'approval' });
     const csv = `subject,visit,date,result,unit,lloq\n${subject.screeningNumber},W8,${ago(40)},350000,IU/mL,\n`;
-    const report = await w.services.labImports.importCsv(lab, t.studyId, [csv], {
+    const report = await w.services.labImports.importCsv(lab, t.studyId, Readable.from([csv]), {
       dryRun: false,
       assay: 'COBAS',
     });

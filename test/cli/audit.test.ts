@@ -39,14 +39,21 @@ describe.concurrent.each(cliTargets())('audit verify on $name', ({ setup }) => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toBe(
-      `ok      ${study.id}: ${study.entries} entries\nAudit trail intact: 1 chain(s) verified.\n`,
+      `ok      ${study.id}: ${study.entries} entries, 0 rows\nAudit trail intact: 1 chain(s) verified.\n`,
     );
 
     const json = await t.run(['audit', 'verify', '--study', study.id, '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.out)).toEqual({
       ok: true,
-      chains: [{ chain: study.id, entries: study.entries, ok: true }],
+      chains: [
+        {
+          chain: study.id,
+          entries: study.entries,
+          ok: true,
+          rows: { ok: true, checked: 0, findings: [], more: 0 },
+        },
+      ],
     });
   });
 
@@ -134,7 +141,7 @@ describe.concurrent.each(cliTargets())('audit verify on $name', ({ setup }) => {
 
     const r = await t.run(['audit', 'verify', '--study', study.code]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`ok      ${study.id}: ${study.entries} entries`);
+    expect(r.out).toContain(`ok      ${study.id}: ${study.entries} entries, 0 rows`);
   });
 });
 
@@ -146,7 +153,7 @@ describe.concurrent.each(pgliteOnly())('audit verify of every chain on $name', (
 
     const intact = await t.run(['audit', 'verify']);
     expect(intact.code).toBe(0);
-    expect(intact.out).toMatch(new RegExp(`^ok {6}${study.id}: ${study.entries} entries$`, 'm'));
+    expect(intact.out).toMatch(new RegExp(`^ok {6}${study.id}: ${study.entries} entries, 0 rows$`, 'm'));
     expect(intact.out).toMatch(/^ok {6}global: \d+ entries$/m);
     // The global chain, and the two reference studies'.
     expect(intact.out).toContain('Audit trail intact: 3 chain(s) verified.\n');
@@ -157,6 +164,6 @@ describe.concurrent.each(pgliteOnly())('audit verify of every chain on $name', (
     const broken = await t.run(['audit', 'verify']);
     expect(broken.code).toBe(1);
     expect(broken.err).toMatch(/^BROKEN {2}chain global: entry #1 was altered after it was written/);
-    expect(broken.out).toMatch(new RegExp(`^ok {6}${study.id}: ${study.entries} entries$`, 'm'));
+    expect(broken.out).toMatch(new RegExp(`^ok {6}${study.id}: ${study.entries} entries, 0 rows$`, 'm'));
   });
 });

@@ -90,7 +90,23 @@ describe('trialdesk --help', () => {
     {
       args: ['audit', 'verify'],
       says: 'Recompute the audit hash chains',
-      options: ['--study <code-or-id>', '--user <name>', '--json'],
+      options: [
+        '--study <code-or-id>',
+        '--checkpoint <file>',
+        '--public-key <file>',
+        '--user <name>',
+        '--json',
+      ],
+    },
+    {
+      args: ['audit', 'keygen'],
+      says: 'Make an Ed25519 key pair for signing checkpoints',
+      options: ['--out <file>'],
+    },
+    {
+      args: ['audit', 'checkpoint'],
+      says: 'Write a signed checkpoint',
+      options: ['--key <file>', '--out <file>', '--study <code-or-id>', '--user <name>'],
     },
     {
       args: ['protocol', 'validate'],

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashAuditEntry } from '../../src/core/audit/chain.js';

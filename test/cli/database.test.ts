@@ -16,7 +16,7 @@ describe.concurrent('trialdesk migrate', () => {
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
     expect(first.out).toBe(
-      `Applied 3 migration(s) to ${data}: 0001-foundation, 0002-randomization-supply, 0003-data-capture\n`,
+      `Applied 4 migration(s) to ${data}: 0001-foundation, 0002-randomization-supply, 0003-data-capture, 0004-integrity\n`,
     );
     expect(existsSync(`${data}.lock`)).toBe(false);
 

@@ -44,7 +44,7 @@ describe.concurrent('the trialdesk process', { timeout: 240_000 }, () => {
       expect(url).toMatch(/^http:\/\/localhost:\d+$/);
       expect(server.stdout()).toContain(`  database: PGlite in ${data}\n`);
       expect(server.stdout()).toContain(
-        '  migrations applied: 0001-foundation, 0002-randomization-supply, 0003-data-capture\n',
+        '  migrations applied: 0001-foundation, 0002-randomization-supply, 0003-data-capture, 0004-integrity\n',
       );
       expect(server.stdout()).toContain(
         '  reference studies loaded: celgosivir-nr-phase2, celgosivir-naive-phase2\n',

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';

@@ -208,7 +208,7 @@ export class SupplyRepository extends Repository {
         kits: byNumber(input.kits).map((k) => ({ kitNumber: k.kitNumber, drug: k.drug })),
       },
       // Without the content, in key order (random ids): nothing here tells active from placebo.
-      rows: [...rowImages('shipments', [row]), ...byKey(rowImages('kits', kits))],
+      rows: [...rowImages('shipments', [row]), ...byKitNumber(rowImages('kits', kits))],
     });
     return toShipment(row);
   }
@@ -255,7 +255,7 @@ export class SupplyRepository extends Repository {
       entityId: input.shipment.id,
       oldValue: { status: 'in_transit' },
       newValue: { status: 'received', damagedKits: input.damaged },
-      rows: [...rowImages('shipments', [row]), ...byKey(rowImages('kits', kits))],
+      rows: [...rowImages('shipments', [row]), ...byKitNumber(rowImages('kits', kits))],
     });
     return toShipment(row);
   }
@@ -339,7 +339,7 @@ export class SupplyRepository extends Repository {
         visit: input.visitCode,
         kits: taken.map((k) => ({ kitNumber: k.kitNumber, drug: k.drug })),
       },
-      rows: byKey(rowImages('kits', dispensed)),
+      rows: byKitNumber(rowImages('kits', dispensed)),
     });
     return taken.map((k) => ({
       ...k,
@@ -355,8 +355,16 @@ export class SupplyRepository extends Repository {
 const byNumber = (kits: readonly KitRecord[]): KitRecord[] =>
   [...kits].sort((x, y) => (x.kitNumber < y.kitNumber ? -1 : x.kitNumber > y.kitNumber ? 1 : 0));
 
-/** Images in key order, so their order says nothing of how the kits were picked. */
-const byKey = (images: RowImage[]): RowImage[] => images.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+/**
+ * Kit images in kit-number order: numbers are random, so this order says nothing of content or of
+ * how the kits were picked (and, unlike the random row ids, it is the order the entry lists them in).
+ */
+const byKitNumber = (images: RowImage[]): RowImage[] =>
+  images.sort((a, b) => {
+    const x = String(a.v.kit_number);
+    const y = String(b.v.kit_number);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
 
 type ShipmentRow = {
   id: string;

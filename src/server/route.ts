@@ -78,16 +78,26 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
 }
 
 export function registerRoutes(app: FastifyInstance, services: Services, routes: readonly AnyRoute[]): void {
+  const callers = new WeakMap<FastifyRequest, Promise<Caller>>();
+  const authenticate = (request: FastifyRequest): Promise<Caller> => {
+    let caller = callers.get(request);
+    if (!caller) callers.set(request, (caller = services.auth.authenticate(credentialOf(request))));
+    return caller;
+  };
   for (const route of routes) {
     app.route({
       method: route.method,
       url: route.url,
+      // Authenticate before the body is received or anything is parsed: a signed-out caller learns
+      // nothing from validation, and cannot make the server receive (or spool to disk) a large body.
+      ...(route.auth
+        ? {
+            onRequest: async (request: FastifyRequest): Promise<void> => {
+              await authenticate(request);
+            },
+          }
+        : {}),
       handler: async (request, reply) => {
-        let caller: Promise<Caller> | undefined;
-        const authenticated = (): Promise<Caller> =>
-          (caller ??= services.auth.authenticate(credentialOf(request)));
-        // Authenticate before parsing anything, so a signed-out caller learns nothing from validation.
-        if (route.auth) await authenticated();
         const ctx: RouteContext<unknown, unknown, unknown> = {
           params: parse(route.params, request.params, 'params'),
           query: parse(route.query, request.query, 'query'),
@@ -95,7 +105,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
           services,
           request,
           reply,
-          caller: authenticated,
+          caller: () => authenticate(request),
         };
         const result = await route.handler(ctx);
         if (reply.sent) return reply;

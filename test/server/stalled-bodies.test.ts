@@ -145,6 +145,23 @@ describe.each(engines())('stalled and slow request bodies on $name', (engine) =>
     expect(await readdir(spoolDir)).toEqual([]);
   });
 
+  it('refuses a signed-out upload before receiving its body: 401 at once, nothing spooled', async () => {
+    const before = await results();
+    // Announces 100 MB and sends a few bytes: the answer must come before the rest could.
+    const upload = rawRequest(
+      port,
+      head('POST', `/api/studies/${t.id}/lab-imports?assay=COBAS`, 'not-a-session', 'text/csv', 100_000_000),
+      'subject,visit,date,result,unit,lloq\n',
+    );
+    await expect.poll(() => upload.answered()).toBe(true);
+    upload.destroy();
+    const answer = await upload.answer;
+    expect(statusOf(answer), answer).toBe(401);
+    expect(errorCodeOf(answer)).toBe('unauthenticated');
+    expect(await readdir(spoolDir)).toEqual([]);
+    expect(await results()).toBe(before);
+  });
+
   it('answers 408 to an upload that trickles in slower than the total deadline allows', async () => {
     const before = await results();
     const trickle = rawRequest(

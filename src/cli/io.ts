@@ -12,7 +12,7 @@ export interface CliIo {
   untilStopped(): Promise<void>;
 }
 
-/** Exit codes: documented in the README. */
+/** Exit codes: documented in docs/reference/cli.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
 
 /** Prints an error the way a person can act on it, and returns the exit code. */

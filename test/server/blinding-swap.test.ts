@@ -28,7 +28,7 @@ import { NAIVE_PROTOCOL, openServer, type Call, type TestServer, type TestUser }
  * The two-arm treatment-naive study makes a pure swap possible: triple and control differ only by
  * celgosivir against its placebo (ribavirin, open label, is given in both arms), and a 1:1 ratio with
  * even kit counts means active and placebo kits are as many. The non-responder study's double arm
- * differs from the others by ribavirin, which is open by design (README, "Blinding").
+ * differs from the others by ribavirin, which is open by design (docs/reference/blinding.md).
  */
 
 const protocol = parseProtocol(readProtocol(NAIVE_PROTOCOL), 'naive.yaml');

@@ -20,7 +20,7 @@ const AE = {
 /**
  * Every condition the web app checks before it offers an action, refused by the server when the call
  * comes anyway: a typed error whose message names the rule, and nothing written (the study's audit
- * chain does not grow). One test per condition; the README lists them (Data capture at the sites).
+ * chain does not grow). One test per condition; docs/reference/data-capture.md lists them.
  */
 describe.each(engines())('the web app’s rules, enforced by the server on $name', (engine) => {
   let database: Database;

@@ -93,7 +93,7 @@ export class UserService {
     const actor = adminOnly
       ? authorize(caller, 'user.manage')
       : authorize(caller, 'grant.manage', { studyId: input.studyId ?? null });
-    // The admin is blinded: unblinding takes a second person, another admin (see the README).
+    // The admin is blinded: unblinding takes a second person, another admin (docs/reference/api.md, Roles).
     if (unblinded && userId === caller.userId)
       throw forbidden(
         `grant ${input.role}`,

@@ -32,7 +32,9 @@ describe.each(engines())('the web app’s rules, enforced by the server on $name
   beforeAll(async () => {
     database = await engine.open();
     w = world(database);
-    t = await nrTrial(w, { kitsPerDrug: 20 });
+    // Many subjects are randomized here: stock enough of each content that no arm ever runs out (the
+    // split of a masked drug is random, and a site that could not serve every arm refuses).
+    t = await nrTrial(w, { kitsPerDrug: 90 });
     [crc, pi] = [t.coordinators[0]!, t.investigators[0]!];
     monitor = await w.user([{ role: 'monitor', studyId: t.studyId, siteId: t.siteIds[0]! }]);
   });
